@@ -1,30 +1,51 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * layout.h - CONTRACT draft: the arena header page (page 1) that holds the roots.
- * Index owner finalizes: magic, layout version, allocator state, one htab per database, stats.
+ * layout.h - the arena header page (page 1): magic, layout version, the roots.
+ *
+ * Everything reachable in the arena hangs off this page: the allocator state (at a fixed offset,
+ * ARENA_HDR_ALLOC_OFF, so alloc.h's reader-side checks can find it without this file) and one
+ * struct htab per database. The page map follows at page 2 (arena.h).
+ *
+ * Who writes: arena_format() (index/arena_mem.c) initializes it with no reader around, writing
+ * magic last; afterwards only the writer thread (allocator, htab) updates it. Readers (BPF,
+ * other processes) may read it at any time: they check magic and layout_version before trusting
+ * anything else, and read the tables under the htab contract (htab.h).
  */
 #ifndef ARENAKV_LAYOUT_H
 #define ARENAKV_LAYOUT_H
 
 #include "arena.h"
-#include "htab.h"
 #include "alloc.h"
+#include "htab.h"
 
 #define ARENA_MAGIC 0x41524e414b563031ULL /* "ARNAKV01" */
 #define ARENA_LAYOUT_VERSION 1
 #define ARENA_MAX_DBS 16
 
-struct arena_hdr {
-	__u64 magic;
-	__u32 layout_version;
-	__u32 ndbs;
-	__u64 base;		/* ARENA_BASE the pointers were written for */
-	__u64 size;
-	struct arena_alloc_state alloc;
-	struct htab db[ARENA_MAX_DBS];
-	/* stats etc. */
+struct arena_stats {
+	__u64 format_count;	/* arena_format() calls on this mapping */
+	__u64 reserved[7];
 };
 
-#define ARENA_HDR ((struct arena_hdr __arena *)(ARENA_BASE + ARENA_HDR_PAGE * ARENA_PAGE_SIZE))
+struct arena_hdr {
+	__u64 magic;		/* ARENA_MAGIC once formatted (written last) */
+	__u32 layout_version;	/* ARENA_LAYOUT_VERSION */
+	__u32 ndbs;		/* ARENA_MAX_DBS */
+	__u64 base;		/* ARENA_BASE the pointers were written for */
+	__u64 size;		/* ARENA_SIZE */
+	__u64 hdr_size;		/* sizeof(struct arena_hdr), to catch a mismatched build */
+	__u64 pad0[3];
+	struct arena_alloc_state alloc;	/* at ARENA_HDR_ALLOC_OFF */
+	struct htab db[ARENA_MAX_DBS];
+	struct arena_stats stats;
+};
 
-#endif
+_Static_assert(__builtin_offsetof(struct arena_hdr, alloc) == ARENA_HDR_ALLOC_OFF,
+	       "alloc.h finds the allocator state at ARENA_HDR_ALLOC_OFF");
+_Static_assert(__builtin_offsetof(struct arena_hdr, db) % 8 == 0, "db[] aligned");
+_Static_assert(sizeof(struct arena_hdr) <= ARENA_PAGE_SIZE, "arena_hdr fits its page");
+
+#define ARENA_HDR                                                                              \
+	((struct arena_hdr __arena *)(unsigned long)(ARENA_BASE + ARENA_HDR_PAGE * ARENA_PAGE_SIZE))
+
+#endif /* ARENAKV_LAYOUT_H */

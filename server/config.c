@@ -1,0 +1,1183 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * config.c - the directive table and everything driven by it: redis.conf files, `--name value`
+ * command-line options, CONFIG GET / CONFIG SET / CONFIG RESETSTAT.
+ *
+ * Design. Every directive is one row of config_table[]: its name, the srv field it lives in, a
+ * type that knows how to parse, validate, store and print it, and flags (immutable at run time,
+ * protected). There is no second description anywhere: the file parser, the option parser, CONFIG
+ * GET and CONFIG SET all walk the same rows, so a directive added here is complete. Error texts
+ * are Redis 7.0's, checked against redis-server 7.0.15, because client libraries and operators
+ * match on them.
+ *
+ * Command-line options work as in redis-server: they are turned into config lines ("--port 7000"
+ * -> `port "7000"`) appended after the file's text, then the whole text is parsed as one file, so
+ * options override the file and error messages point at a line number in the combined text.
+ *
+ * CONFIG SET with several pairs is all-or-nothing (Redis 7): every name is resolved and checked
+ * (unknown, immutable, duplicate) first, then each value is parsed into a staged value; only
+ * when all parse is anything stored. Side effects (re-binding the listeners, clamping hz) run
+ * after storing; if one fails every touched directive gets its old value back.
+ *
+ * Ownership: the srv fields named in the table are written only here. String fields are
+ * malloc'd and owned by srv; the table code frees the old string when storing a new one.
+ * Loop thread only.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "reply.h"
+#include "util.h"
+
+/*
+ * The one server state. Defined here, next to the table that gives its configuration fields
+ * their defaults, and filled by a constructor: any binary that links the core (unit tests that
+ * never call config_load_argv()) sees Redis's defaults (loglevel notice, log to stdout, ...).
+ */
+struct server srv;
+
+__attribute__((constructor)) static void config_ctor(void)
+{
+	config_init_defaults();
+}
+
+/* ---- value types -------------------------------------------------------------------------- */
+
+enum cfg_type {
+	CFG_BOOL,	/* int, yes|no */
+	CFG_INT,	/* int, strict integer within [min, max] */
+	CFG_MEM_ULL,	/* unsigned long long, memory value with units */
+	CFG_MEM_LL,	/* long long, memory value with units, within [min, max] */
+	CFG_STRING,	/* char *, any bytes */
+	CFG_ENUM,	/* int, one of enums[] */
+	CFG_SENUM,	/* char *, one of enums[] (canonical name stored) */
+	CFG_BIND,	/* srv.bind[]: one or more addresses */
+	CFG_SAVE,	/* char *: "" or pairs of seconds/changes */
+};
+
+#define CFG_IMMUTABLE 0x1 /* CONFIG SET refuses: "can't set immutable config" */
+#define CFG_PROTECTED 0x2 /* CONFIG SET refuses: "can't set protected config" */
+
+struct cfg_enum {
+	const char *name;
+	int val;
+};
+
+struct cfg_def {
+	const char *name;
+	enum cfg_type type;
+	int flags;
+	void *ptr;
+	long long min, max;
+	const struct cfg_enum *enums;
+	const char *dflt;
+	/* Side effect after a value is stored. 0 or -errno with *err set to Redis's text. */
+	int (*apply)(const char **err);
+};
+
+/* A parsed value waiting to be stored (CONFIG SET stages all pairs before storing any). */
+struct cfg_val {
+	long long ll;
+	unsigned long long ull;
+	char *str;			/* owned */
+	char *bind[SERVER_MAX_BIND];	/* owned */
+	int bind_count;
+};
+
+static const struct cfg_enum policy_enums[] = {
+	{ "volatile-lru", MAXMEMORY_VOLATILE_LRU },
+	{ "volatile-lfu", MAXMEMORY_VOLATILE_LFU },
+	{ "volatile-random", MAXMEMORY_VOLATILE_RANDOM },
+	{ "volatile-ttl", MAXMEMORY_VOLATILE_TTL },
+	{ "allkeys-lru", MAXMEMORY_ALLKEYS_LRU },
+	{ "allkeys-lfu", MAXMEMORY_ALLKEYS_LFU },
+	{ "allkeys-random", MAXMEMORY_ALLKEYS_RANDOM },
+	{ "noeviction", MAXMEMORY_NO_EVICTION },
+	{ NULL, 0 },
+};
+
+static const struct cfg_enum fsync_enums[] = {
+	{ "everysec", APPENDFSYNC_EVERYSEC },
+	{ "always", APPENDFSYNC_ALWAYS },
+	{ "no", APPENDFSYNC_NO },
+	{ NULL, 0 },
+};
+
+static const struct cfg_enum loglevel_enums[] = {
+	{ "debug", LL_DEBUG },
+	{ "verbose", LL_VERBOSE },
+	{ "notice", LL_NOTICE },
+	{ "warning", LL_WARNING },
+	{ NULL, 0 },
+};
+
+static const struct cfg_enum io_engine_enums[] = {
+	{ "auto", IO_ENGINE_AUTO },
+	{ "uring", IO_ENGINE_URING },
+	{ "epoll", IO_ENGINE_EPOLL },
+	{ NULL, 0 },
+};
+
+static const struct cfg_enum arena_mode_enums[] = {
+	{ "auto", 0 },
+	{ "bpf", 1 },
+	{ "mmap", 2 },
+	{ NULL, 0 },
+};
+
+static int protected_mode; /* accepted for compatibility; arenakv does not enforce it */
+
+static int apply_listeners(const char **err);
+static int apply_hz(const char **err);
+static int apply_maxclients(const char **err);
+
+/* Sorted by name: CONFIG GET * prints in this order. */
+static const struct cfg_def config_table[] = {
+	{ "active-expire-enabled", CFG_BOOL, 0, &srv.active_expire, 0, 1, NULL, "yes", NULL },
+	{ "appendfsync", CFG_ENUM, 0, &srv.appendfsync, 0, 0, fsync_enums, "everysec", NULL },
+	{ "appendonly", CFG_BOOL, 0, &srv.appendonly, 0, 1, NULL, "no", NULL },
+	{ "arena-mode", CFG_SENUM, CFG_IMMUTABLE, &srv.arena_mode, 0, 0, arena_mode_enums, "auto",
+	  NULL },
+	{ "bind", CFG_BIND, 0, NULL, 0, 0, NULL, "* -::*", apply_listeners },
+	{ "client-query-buffer-limit", CFG_MEM_LL, 0, &srv.client_query_buffer_limit,
+	  1024 * 1024, LLONG_MAX, NULL, "1gb", NULL },
+	{ "daemonize", CFG_BOOL, CFG_IMMUTABLE, &srv.daemonize, 0, 1, NULL, "no", NULL },
+	{ "databases", CFG_INT, CFG_IMMUTABLE, &srv.databases, 1, SERVER_MAX_DATABASES, NULL, "16",
+	  NULL },
+	{ "dir", CFG_STRING, CFG_PROTECTED, &srv.dir, 0, 0, NULL, "", NULL },
+	{ "hz", CFG_INT, 0, &srv.hz, 0, INT_MAX, NULL, "10", apply_hz },
+	{ "io-engine", CFG_ENUM, CFG_IMMUTABLE, &srv.io_engine, 0, 0, io_engine_enums, "auto",
+	  NULL },
+	{ "lfu-decay-time", CFG_INT, 0, &srv.lfu_decay_time, 0, INT_MAX, NULL, "1", NULL },
+	{ "lfu-log-factor", CFG_INT, 0, &srv.lfu_log_factor, 0, INT_MAX, NULL, "10", NULL },
+	{ "logfile", CFG_STRING, CFG_IMMUTABLE, &srv.logfile, 0, 0, NULL, "", NULL },
+	{ "loglevel", CFG_ENUM, 0, &srv.loglevel, 0, 0, loglevel_enums, "notice", NULL },
+	{ "maxclients", CFG_INT, 0, &srv.maxclients, 1, 4294967295LL, NULL, "10000",
+	  apply_maxclients },
+	{ "maxmemory", CFG_MEM_ULL, 0, &srv.maxmemory, 0, 0, NULL, "0", NULL },
+	{ "maxmemory-policy", CFG_ENUM, 0, &srv.maxmemory_policy, 0, 0, policy_enums,
+	  "noeviction", NULL },
+	{ "maxmemory-samples", CFG_INT, 0, &srv.maxmemory_samples, 1, INT_MAX, NULL, "5", NULL },
+	{ "pidfile", CFG_STRING, CFG_IMMUTABLE, &srv.pidfile, 0, 0, NULL, "", NULL },
+	{ "port", CFG_INT, 0, &srv.port, 0, 65535, NULL, "6379", apply_listeners },
+	{ "protected-mode", CFG_BOOL, 0, &protected_mode, 0, 1, NULL, "yes", NULL },
+	{ "proto-max-bulk-len", CFG_MEM_LL, 0, &srv.proto_max_bulk_len, 1024 * 1024, LLONG_MAX,
+	  NULL, "512mb", NULL },
+	{ "requirepass", CFG_STRING, 0, &srv.requirepass, 0, 0, NULL, "", NULL },
+	{ "save", CFG_SAVE, 0, &srv.save, 0, 0, NULL, "3600 1 300 100 60 10000", NULL },
+	{ "tcp-backlog", CFG_INT, CFG_IMMUTABLE, &srv.tcp_backlog, 0, INT_MAX, NULL, "511", NULL },
+	{ "tcp-keepalive", CFG_INT, 0, &srv.tcp_keepalive, 0, INT_MAX, NULL, "300", NULL },
+	{ "timeout", CFG_INT, 0, &srv.timeout, 0, INT_MAX, NULL, "0", NULL },
+};
+
+#define CONFIG_N (sizeof(config_table) / sizeof(config_table[0]))
+
+static const struct cfg_def *config_find(const char *name, size_t len)
+{
+	for (size_t i = 0; i < CONFIG_N; i++)
+		if (strlen(config_table[i].name) == len &&
+		    strncasecmp(config_table[i].name, name, len) == 0)
+			return &config_table[i];
+	return NULL;
+}
+
+/* ---- parsing helpers ---------------------------------------------------------------------- */
+
+/* Strict base-10 long long, Redis's string2ll rules (no spaces, no '+', no leading zeros). */
+static int parse_ll(const char *s, size_t len, long long *out)
+{
+	char buf[32];
+	char *end;
+
+	if (len == 0 || len >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, len);
+	buf[len] = 0;
+	if (!(isdigit((unsigned char)buf[0]) || (buf[0] == '-' && len > 1)))
+		return -EINVAL;
+	if ((buf[0] == '0' && len > 1) || (buf[0] == '-' && buf[1] == '0'))
+		return -EINVAL;
+	errno = 0;
+	*out = strtoll(buf, &end, 10);
+	if (errno || *end)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Memory values as Redis's memtoull(): digits with an optional unit, case-insensitive:
+ * b, k=1000, kb=1024, m=1000^2, mb=1024^2, g=1000^3, gb=1024^3. No sign, no fraction.
+ */
+int config_parse_memory(const char *s, size_t len, unsigned long long *out)
+{
+	static const struct {
+		const char *unit;
+		unsigned long long mul;
+	} units[] = {
+		{ "b", 1 },
+		{ "k", 1000ULL },
+		{ "kb", 1024ULL },
+		{ "m", 1000ULL * 1000 },
+		{ "mb", 1024ULL * 1024 },
+		{ "g", 1000ULL * 1000 * 1000 },
+		{ "gb", 1024ULL * 1024 * 1024 },
+	};
+	unsigned long long mul = 1, v = 0;
+	size_t digits = 0;
+
+	while (digits < len && isdigit((unsigned char)s[digits]))
+		digits++;
+	if (digits == 0 || digits > 20)
+		return -EINVAL;
+	if (digits < len) {
+		size_t ulen = len - digits, i;
+
+		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+			if (strlen(units[i].unit) == ulen &&
+			    strncasecmp(units[i].unit, s + digits, ulen) == 0)
+				break;
+		if (i == sizeof(units) / sizeof(units[0]))
+			return -EINVAL;
+		mul = units[i].mul;
+	}
+	for (size_t i = 0; i < digits; i++) {
+		unsigned d = s[i] - '0';
+
+		if (v > (ULLONG_MAX - d) / 10)
+			return -ERANGE;
+		v = v * 10 + d;
+	}
+	if (mul != 1 && v > ULLONG_MAX / mul)
+		return -ERANGE;
+	*out = v * mul;
+	return 0;
+}
+
+static void enum_list(const struct cfg_enum *e, char *buf, size_t cap)
+{
+	size_t off = 0;
+
+	buf[0] = 0;
+	for (; e->name; e++)
+		off += snprintf(buf + off, off < cap ? cap - off : 0, "%s%s", off ? ", " : "",
+				e->name);
+}
+
+static void cfg_val_free(struct cfg_val *v)
+{
+	free(v->str);
+	for (int i = 0; i < v->bind_count; i++)
+		free(v->bind[i]);
+	memset(v, 0, sizeof(*v));
+}
+
+/* Split s on spaces into words (no quoting: CONFIG SET bind/save values are plain words). */
+static int split_words(const char *s, size_t len, const char **w, size_t *wl, int max)
+{
+	int n = 0;
+	size_t i = 0;
+
+	while (i < len) {
+		while (i < len && s[i] == ' ')
+			i++;
+		if (i == len)
+			break;
+		if (n == max)
+			return -E2BIG;
+		w[n] = s + i;
+		while (i < len && s[i] != ' ')
+			i++;
+		wl[n] = s + i - w[n];
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Parse one value (a single string: CONFIG SET form, or the file's arguments joined by spaces
+ * for bind/save) into v. Returns 0, or -EINVAL with *err set to Redis's reason text in errbuf.
+ */
+static int cfg_parse(const struct cfg_def *d, const char *s, size_t len, struct cfg_val *v,
+		     char *errbuf, size_t errcap)
+{
+	long long ll;
+	unsigned long long ull;
+
+	memset(v, 0, sizeof(*v));
+	switch (d->type) {
+	case CFG_BOOL:
+		if (len == 3 && strncasecmp(s, "yes", 3) == 0)
+			v->ll = 1;
+		else if (len == 2 && strncasecmp(s, "no", 2) == 0)
+			v->ll = 0;
+		else {
+			snprintf(errbuf, errcap, "argument must be 'yes' or 'no'");
+			return -EINVAL;
+		}
+		return 0;
+	case CFG_INT:
+		if (parse_ll(s, len, &ll)) {
+			snprintf(errbuf, errcap, "argument couldn't be parsed into an integer");
+			return -EINVAL;
+		}
+		if (ll < d->min || ll > d->max) {
+			snprintf(errbuf, errcap, "argument must be between %lld and %lld inclusive",
+				 d->min, d->max);
+			return -EINVAL;
+		}
+		v->ll = ll > INT_MAX ? INT_MAX : ll;
+		return 0;
+	case CFG_MEM_ULL:
+	case CFG_MEM_LL:
+		if (config_parse_memory(s, len, &ull)) {
+			snprintf(errbuf, errcap, "argument must be a memory value");
+			return -EINVAL;
+		}
+		if (d->type == CFG_MEM_LL &&
+		    (ull > (unsigned long long)LLONG_MAX || (long long)ull < d->min ||
+		     (long long)ull > d->max)) {
+			snprintf(errbuf, errcap, "argument must be between %lld and %lld inclusive",
+				 d->min, d->max);
+			return -EINVAL;
+		}
+		v->ull = ull;
+		v->ll = (long long)ull;
+		return 0;
+	case CFG_STRING:
+		v->str = strndup(s, len);
+		if (!v->str) {
+			snprintf(errbuf, errcap, "out of memory");
+			return -ENOMEM;
+		}
+		return 0;
+	case CFG_ENUM:
+	case CFG_SENUM:
+		for (const struct cfg_enum *e = d->enums; e->name; e++) {
+			if (strlen(e->name) == len && strncasecmp(e->name, s, len) == 0) {
+				v->ll = e->val;
+				if (d->type == CFG_SENUM) {
+					v->str = strdup(e->name);
+					if (!v->str)
+						return -ENOMEM;
+				}
+				return 0;
+			}
+		}
+		{
+			char list[256];
+
+			enum_list(d->enums, list, sizeof(list));
+			snprintf(errbuf, errcap,
+				 "argument(s) must be one of the following: %s", list);
+		}
+		return -EINVAL;
+	case CFG_BIND: {
+		const char *w[SERVER_MAX_BIND];
+		size_t wl[SERVER_MAX_BIND];
+		int n = split_words(s, len, w, wl, SERVER_MAX_BIND);
+
+		if (n <= 0) {
+			snprintf(errbuf, errcap, n == 0 ? "Invalid bind parameters"
+							: "Too many bind addresses specified.");
+			return -EINVAL;
+		}
+		for (int i = 0; i < n; i++) {
+			v->bind[i] = strndup(w[i], wl[i]);
+			if (!v->bind[i]) {
+				cfg_val_free(v);
+				return -ENOMEM;
+			}
+			v->bind_count = i + 1;
+		}
+		return 0;
+	}
+	case CFG_SAVE: {
+		const char *w[64];
+		size_t wl[64];
+		int n = split_words(s, len, w, wl, 64);
+
+		if (n < 0 || n % 2) {
+			snprintf(errbuf, errcap, "Invalid save parameters");
+			return -EINVAL;
+		}
+		for (int i = 0; i < n; i++) {
+			if (parse_ll(w[i], wl[i], &ll) || ll < 0 || ll > INT_MAX) {
+				snprintf(errbuf, errcap, "Invalid save parameters");
+				return -EINVAL;
+			}
+		}
+		/* Store normalised: single spaces, as CONFIG GET prints it. */
+		v->str = malloc(len + 1);
+		if (!v->str)
+			return -ENOMEM;
+		size_t off = 0;
+
+		for (int i = 0; i < n; i++) {
+			if (i)
+				v->str[off++] = ' ';
+			memcpy(v->str + off, w[i], wl[i]);
+			off += wl[i];
+		}
+		v->str[off] = 0;
+		return 0;
+	}
+	}
+	return -EINVAL;
+}
+
+/* Move a parsed value into srv (takes ownership of v's strings). */
+static void cfg_store(const struct cfg_def *d, struct cfg_val *v)
+{
+	switch (d->type) {
+	case CFG_BOOL:
+	case CFG_INT:
+	case CFG_ENUM:
+		*(int *)d->ptr = (int)v->ll;
+		break;
+	case CFG_MEM_ULL:
+		*(unsigned long long *)d->ptr = v->ull;
+		break;
+	case CFG_MEM_LL:
+		*(long long *)d->ptr = v->ll;
+		break;
+	case CFG_STRING:
+	case CFG_SENUM:
+	case CFG_SAVE:
+		free(*(char **)d->ptr);
+		*(char **)d->ptr = v->str;
+		v->str = NULL;
+		break;
+	case CFG_BIND:
+		for (int i = 0; i < srv.bind_count; i++)
+			free(srv.bind[i]);
+		memcpy(srv.bind, v->bind, sizeof(srv.bind));
+		srv.bind_count = v->bind_count;
+		v->bind_count = 0;
+		break;
+	}
+	memset(v, 0, sizeof(*v));
+}
+
+/* Copy the current value out of srv into v (for rollback). 0 or -ENOMEM. */
+static int cfg_snapshot(const struct cfg_def *d, struct cfg_val *v)
+{
+	memset(v, 0, sizeof(*v));
+	switch (d->type) {
+	case CFG_BOOL:
+	case CFG_INT:
+	case CFG_ENUM:
+		v->ll = *(int *)d->ptr;
+		return 0;
+	case CFG_MEM_ULL:
+		v->ull = *(unsigned long long *)d->ptr;
+		return 0;
+	case CFG_MEM_LL:
+		v->ll = *(long long *)d->ptr;
+		return 0;
+	case CFG_STRING:
+	case CFG_SENUM:
+	case CFG_SAVE: {
+		const char *s = *(char **)d->ptr;
+
+		v->str = strdup(s ? s : "");
+		return v->str ? 0 : -ENOMEM;
+	}
+	case CFG_BIND:
+		for (int i = 0; i < srv.bind_count; i++) {
+			v->bind[i] = strdup(srv.bind[i]);
+			if (!v->bind[i]) {
+				cfg_val_free(v);
+				return -ENOMEM;
+			}
+			v->bind_count = i + 1;
+		}
+		return 0;
+	}
+	return 0;
+}
+
+/* Current value as CONFIG GET prints it. */
+static void cfg_format(const struct cfg_def *d, char *buf, size_t cap)
+{
+	switch (d->type) {
+	case CFG_BOOL:
+		snprintf(buf, cap, "%s", *(int *)d->ptr ? "yes" : "no");
+		return;
+	case CFG_INT:
+		snprintf(buf, cap, "%d", *(int *)d->ptr);
+		return;
+	case CFG_MEM_ULL:
+		snprintf(buf, cap, "%llu", *(unsigned long long *)d->ptr);
+		return;
+	case CFG_MEM_LL:
+		snprintf(buf, cap, "%lld", *(long long *)d->ptr);
+		return;
+	case CFG_ENUM:
+		for (const struct cfg_enum *e = d->enums; e->name; e++)
+			if (e->val == *(int *)d->ptr) {
+				snprintf(buf, cap, "%s", e->name);
+				return;
+			}
+		snprintf(buf, cap, "%s", "");
+		return;
+	case CFG_STRING:
+	case CFG_SENUM:
+	case CFG_SAVE: {
+		const char *s = *(char **)d->ptr;
+
+		snprintf(buf, cap, "%s", s ? s : "");
+		return;
+	}
+	case CFG_BIND: {
+		size_t off = 0;
+
+		buf[0] = 0;
+		for (int i = 0; i < srv.bind_count && off < cap; i++)
+			off += snprintf(buf + off, cap - off, "%s%s", i ? " " : "", srv.bind[i]);
+		return;
+	}
+	}
+}
+
+/* ---- side effects ------------------------------------------------------------------------- */
+
+static int config_booting = 1; /* listeners do not exist yet while loading the file */
+
+static int apply_listeners(const char **err)
+{
+	int ret;
+
+	if (config_booting)
+		return 0;
+	ret = conn_listeners_reconfigure();
+	if (ret)
+		*err = "Failed to bind to specified addresses.";
+	return ret;
+}
+
+/* Redis clamps hz into [1, 500] instead of refusing. */
+static int apply_hz(const char **err)
+{
+	if (srv.hz < 1)
+		srv.hz = 1;
+	if (srv.hz > 500)
+		srv.hz = 500;
+	return 0;
+}
+
+/*
+ * Raising maxclients at run time needs file descriptors: raise RLIMIT_NOFILE like Redis or
+ * refuse with its message. At start-up main.c does the adjusting (it may lower maxclients).
+ */
+static int apply_maxclients(const char **err)
+{
+	static char msg[128];
+	rlim_t want = (rlim_t)srv.maxclients + 32;
+	struct rlimit rl;
+
+	if (config_booting)
+		return 0;
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return 0;
+	if (rl.rlim_cur >= want)
+		return 0;
+	struct rlimit nl = { .rlim_cur = want, .rlim_max = rl.rlim_max > want ? rl.rlim_max : want };
+
+	if (setrlimit(RLIMIT_NOFILE, &nl) == 0)
+		return 0;
+	snprintf(msg, sizeof(msg),
+		 "The operating system is not able to handle the specified number of clients, "
+		 "try with %llu",
+		 rl.rlim_cur > 32 ? (unsigned long long)rl.rlim_cur - 32 : 0ULL);
+	*err = msg;
+	return -EMFILE;
+}
+
+/* ---- defaults ----------------------------------------------------------------------------- */
+
+void config_init_defaults(void)
+{
+	char err[256];
+
+	for (size_t i = 0; i < CONFIG_N; i++) {
+		const struct cfg_def *d = &config_table[i];
+		struct cfg_val v;
+
+		if (cfg_parse(d, d->dflt, strlen(d->dflt), &v, err, sizeof(err))) {
+			fprintf(stderr, "arenakv: bad default for %s: %s\n", d->name, err);
+			abort();
+		}
+		if (d->type == CFG_STRING && d->ptr == &srv.dir) {
+			/* dir defaults to the working directory, as Redis reports it. */
+			char cwd[4096];
+
+			if (getcwd(cwd, sizeof(cwd))) {
+				free(v.str);
+				v.str = strdup(cwd);
+			}
+		}
+		cfg_store(d, &v);
+	}
+}
+
+/* ---- config text parser (files and --options) --------------------------------------------- */
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/*
+ * Split one config line into words as Redis's sdssplitargs does: bare words, "double quoted"
+ * with \n \r \t \b \a \\ \" \xHH escapes, 'single quoted' with \' only. A closing quote must be
+ * followed by a space or the end of the line. Words are written NUL-terminated into out (at
+ * least strlen(line)+1 bytes) and pointed to by w[]. Returns the word count or -EINVAL.
+ */
+static int split_args(const char *line, char *out, char **w, size_t *wl, int max)
+{
+	const char *p = line;
+	int n = 0;
+
+	for (;;) {
+		while (*p && isspace((unsigned char)*p))
+			p++;
+		if (!*p)
+			return n;
+		if (n == max)
+			return -E2BIG;
+		char *start = out;
+		int inq = 0, insq = 0, done = 0;
+
+		while (!done) {
+			if (inq) {
+				if (p[0] == '\\' && p[1] == 'x' && hexval(p[2]) >= 0 &&
+				    hexval(p[3]) >= 0) {
+					*out++ = (char)(hexval(p[2]) * 16 + hexval(p[3]));
+					p += 3;
+				} else if (p[0] == '\\' && p[1]) {
+					char c;
+
+					p++;
+					switch (*p) {
+					case 'n': c = '\n'; break;
+					case 'r': c = '\r'; break;
+					case 't': c = '\t'; break;
+					case 'b': c = '\b'; break;
+					case 'a': c = '\a'; break;
+					default: c = *p; break;
+					}
+					*out++ = c;
+				} else if (*p == '"') {
+					if (p[1] && !isspace((unsigned char)p[1]))
+						return -EINVAL;
+					done = 1;
+				} else if (!*p) {
+					return -EINVAL;
+				} else {
+					*out++ = *p;
+				}
+			} else if (insq) {
+				if (p[0] == '\\' && p[1] == '\'') {
+					p++;
+					*out++ = '\'';
+				} else if (*p == '\'') {
+					if (p[1] && !isspace((unsigned char)p[1]))
+						return -EINVAL;
+					done = 1;
+				} else if (!*p) {
+					return -EINVAL;
+				} else {
+					*out++ = *p;
+				}
+			} else {
+				switch (*p) {
+				case ' ': case '\n': case '\r': case '\t': case '\0':
+					done = 1;
+					break;
+				case '"': inq = 1; break;
+				case '\'': insq = 1; break;
+				default: *out++ = *p; break;
+				}
+			}
+			if (*p)
+				p++;
+		}
+		w[n] = start;
+		wl[n] = out - start;
+		*out++ = 0;
+		n++;
+	}
+}
+
+/* Apply one parsed directive line at load time. 0 or -EINVAL with err filled. */
+static int config_apply_line(char **w, size_t *wl, int n, int *save_seen, char *err, size_t errlen)
+{
+	const struct cfg_def *d = config_find(w[0], wl[0]);
+	struct cfg_val v;
+	char joined[4096];
+	size_t off = 0;
+	const char *aerr = NULL;
+
+	if (!d) {
+		snprintf(err, errlen, "Bad directive or wrong number of arguments");
+		return -EINVAL;
+	}
+	if (d->type == CFG_BIND || d->type == CFG_SAVE) {
+		/* Several arguments joined with spaces. `save` lines accumulate; the first one
+		 * replaces the default, and an empty `save ""` (or a bare --save) clears. */
+		if (d->type == CFG_SAVE && *save_seen && srv.save && srv.save[0] &&
+		    !(n == 2 && wl[1] == 0))
+			off = snprintf(joined, sizeof(joined), "%s", srv.save);
+		for (int i = 1; i < n && off < sizeof(joined); i++)
+			off += snprintf(joined + off, sizeof(joined) - off, "%s%s", off ? " " : "",
+					w[i]);
+		if (off >= sizeof(joined)) {
+			snprintf(err, errlen, "wrong number of arguments");
+			return -EINVAL;
+		}
+		if (d->type == CFG_BIND && n < 2) {
+			snprintf(err, errlen, "wrong number of arguments");
+			return -EINVAL;
+		}
+		if (d->type == CFG_SAVE)
+			*save_seen = 1;
+		if (cfg_parse(d, joined, off, &v, err, errlen))
+			return -EINVAL;
+	} else {
+		if (n != 2) {
+			snprintf(err, errlen, "wrong number of arguments");
+			return -EINVAL;
+		}
+		if (cfg_parse(d, w[1], wl[1], &v, err, errlen))
+			return -EINVAL;
+	}
+	cfg_store(d, &v);
+	if (d->ptr == &srv.daemonize && srv.daemonize) {
+		snprintf(err, errlen,
+			 "daemonize yes is not supported by arenakv: run it in the foreground "
+			 "under a supervisor");
+		return -EINVAL;
+	}
+	if (d->ptr == &srv.dir && srv.dir[0] && chdir(srv.dir) != 0) {
+		snprintf(err, errlen, "No such file or directory");
+		return -EINVAL;
+	}
+	if (d->ptr == &srv.logfile && srv.logfile[0]) {
+		FILE *f = fopen(srv.logfile, "a");
+
+		if (!f) {
+			snprintf(err, errlen, "Can't open the log file: %s", strerror(errno));
+			return -EINVAL;
+		}
+		fclose(f);
+	}
+	if (d->apply && d->apply(&aerr)) {
+		snprintf(err, errlen, "%s", aerr ? aerr : "invalid value");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int config_load_string(const char *text, char *err, size_t errlen, int *errline)
+{
+	const char *p = text;
+	int lineno = 0, save_seen = 0;
+	char *line = NULL, *scratch = NULL;
+	int ret = 0;
+
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		char *w[256];
+		size_t wl[256];
+		int n;
+
+		lineno++;
+		free(line);
+		free(scratch);
+		line = strndup(p, len);
+		scratch = malloc(len + 1);
+		if (!line || !scratch) {
+			ret = -ENOMEM;
+			snprintf(err, errlen, "out of memory");
+			break;
+		}
+		p = nl ? nl + 1 : p + len;
+		/* trim like sdstrim(" \t\r\n") */
+		char *s = line, *e = line + len;
+
+		while (s < e && strchr(" \t\r\n", *s))
+			s++;
+		while (e > s && strchr(" \t\r\n", e[-1]))
+			e--;
+		*e = 0;
+		if (!*s || *s == '#')
+			continue;
+		n = split_args(s, scratch, w, wl, 256);
+		if (n < 0) {
+			snprintf(err, errlen, "Unbalanced quotes in configuration line");
+			ret = -EINVAL;
+		} else if (n > 0) {
+			ret = config_apply_line(w, wl, n, &save_seen, err, errlen);
+		}
+		if (ret) {
+			/* Redis shows the offending line as read. */
+			size_t l = strlen(err);
+
+			if (errline)
+				*errline = lineno;
+			/* Stash the line after the message, separated by a NUL (see caller). */
+			snprintf(err + l + 1, errlen > l + 1 ? errlen - l - 1 : 0, "%s", s);
+			break;
+		}
+	}
+	free(line);
+	free(scratch);
+	return ret;
+}
+
+/* Append s quoted as sdscatrepr does, so the line parser gets the exact bytes back. */
+static size_t cat_repr(char *buf, size_t off, size_t cap, const char *s)
+{
+	if (off < cap)
+		buf[off] = 0;
+	off += snprintf(buf + off, off < cap ? cap - off : 0, "\"");
+	for (; *s; s++) {
+		unsigned char ch = *s;
+
+		switch (ch) {
+		case '\\': off += snprintf(buf + off, off < cap ? cap - off : 0, "\\\\"); break;
+		case '"': off += snprintf(buf + off, off < cap ? cap - off : 0, "\\\""); break;
+		case '\n': off += snprintf(buf + off, off < cap ? cap - off : 0, "\\n"); break;
+		case '\r': off += snprintf(buf + off, off < cap ? cap - off : 0, "\\r"); break;
+		case '\t': off += snprintf(buf + off, off < cap ? cap - off : 0, "\\t"); break;
+		default:
+			if (isprint(ch))
+				off += snprintf(buf + off, off < cap ? cap - off : 0, "%c", ch);
+			else
+				off += snprintf(buf + off, off < cap ? cap - off : 0, "\\x%02x", ch);
+		}
+	}
+	off += snprintf(buf + off, off < cap ? cap - off : 0, "\"");
+	return off;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: ./arenakv-server [/path/to/redis.conf] [options] [-]\n"
+		"       ./arenakv-server - (read config from stdin)\n"
+		"       ./arenakv-server -v or --version\n"
+		"       ./arenakv-server -h or --help\n\n"
+		"Examples:\n"
+		"       ./arenakv-server (run the server with default config)\n"
+		"       ./arenakv-server /etc/redis/6379.conf\n"
+		"       ./arenakv-server --port 7777\n"
+		"       ./arenakv-server /etc/myredis.conf --loglevel verbose --save ''\n");
+}
+
+static char *read_stream(FILE *f)
+{
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap);
+
+	if (!buf)
+		return NULL;
+	for (;;) {
+		if (len + 1024 + 1 > cap) {
+			char *nb = realloc(buf, cap * 2);
+
+			if (!nb) {
+				free(buf);
+				return NULL;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		size_t n = fread(buf + len, 1, cap - len - 1, f);
+
+		len += n;
+		if (n == 0)
+			break;
+	}
+	buf[len] = 0;
+	return buf;
+}
+
+static void fatal_config(int line, const char *text_line, const char *msg)
+{
+	fprintf(stderr, "\n*** FATAL CONFIG FILE ERROR (arenakv %s) ***\n", ARENAKV_VERSION);
+	fprintf(stderr, "Reading the configuration file, at line %d\n", line);
+	fprintf(stderr, ">>> '%s'\n", text_line);
+	fprintf(stderr, "%s\n", msg);
+	exit(1);
+}
+
+void config_load_argv(int argc, char **argv)
+{
+	char *text = NULL;
+	size_t cap = 4096, off = 0;
+	int j = 1;
+	char err[8192];
+	int errline = 0;
+
+	config_booting = 1;
+	if (argc >= 2 && (!strcmp(argv[1], "-v") || !strcmp(argv[1], "--version"))) {
+		printf("arenakv server v=%s (Redis-compatible %s) bits=%d\n", ARENAKV_VERSION,
+		       SERVER_VERSION, (int)(sizeof(long) * 8));
+		exit(0);
+	}
+	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		usage(stdout);
+		exit(0);
+	}
+	text = malloc(cap);
+	if (!text) {
+		fprintf(stderr, "arenakv: out of memory\n");
+		exit(1);
+	}
+	text[0] = 0;
+	if (argc >= 2 && strncmp(argv[1], "--", 2) != 0) {
+		FILE *f;
+		char *body;
+
+		if (!strcmp(argv[1], "-")) {
+			f = stdin;
+		} else {
+			f = fopen(argv[1], "r");
+			if (!f) {
+				fprintf(stderr, "Fatal error, can't open config file '%s': %s\n",
+					argv[1], strerror(errno));
+				exit(1);
+			}
+			char *abs = realpath(argv[1], NULL);
+
+			free(srv.configfile);
+			srv.configfile = abs ? abs : strdup(argv[1]);
+		}
+		body = read_stream(f);
+		if (f != stdin)
+			fclose(f);
+		if (!body) {
+			fprintf(stderr, "arenakv: out of memory reading the config\n");
+			exit(1);
+		}
+		free(text);
+		text = body;
+		off = strlen(text);
+		cap = off + 1;
+		j = 2;
+	}
+	/* Options become lines: --name v1 v2 -> name "v1" "v2" */
+	for (; j < argc; j++) {
+		size_t need = off + strlen(argv[j]) * 4 + 8;
+
+		if (need >= cap) {
+			cap = need * 2;
+			char *nt = realloc(text, cap);
+
+			if (!nt) {
+				fprintf(stderr, "arenakv: out of memory\n");
+				exit(1);
+			}
+			text = nt;
+		}
+		if (!strncmp(argv[j], "--", 2) && argv[j][2]) {
+			if (off && text[off - 1] != '\n')
+				text[off++] = '\n';
+			off += snprintf(text + off, cap - off, "%s", argv[j] + 2);
+			/* `--save` with no value means save "" (Redis 7). */
+			if (!strcmp(argv[j] + 2, "save") &&
+			    (j + 1 == argc || !strncmp(argv[j + 1], "--", 2)))
+				off += snprintf(text + off, cap - off, " \"\"");
+		} else {
+			text[off++] = ' ';
+			off = cat_repr(text, off, cap, argv[j]);
+		}
+		text[off] = 0;
+	}
+	memset(err, 0, sizeof(err));
+	if (config_load_string(text, err, sizeof(err), &errline))
+		fatal_config(errline, err + strlen(err) + 1, err);
+	free(text);
+	config_booting = 0;
+	if (srv.hz < 1 || srv.hz > 500)
+		apply_hz(NULL);
+}
+
+/* ---- CONFIG GET / SET / RESETSTAT --------------------------------------------------------- */
+
+static int has_glob(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] == '*' || p[i] == '?' || p[i] == '[')
+			return 1;
+	return 0;
+}
+
+void config_get_command(struct client *c)
+{
+	/* Matches are collected first so the map length is known; each directive once even when
+	 * several patterns match it. For a pattern without glob characters Redis 7.0 echoes the
+	 * name as the client spelled it; we do the same. */
+	const char *keyname[CONFIG_N];
+	size_t keylen[CONFIG_N];
+	int matched[CONFIG_N];
+	long n = 0;
+	char buf[4096];
+
+	memset(matched, 0, sizeof(matched));
+	for (int a = 2; a < c->argc; a++) {
+		const struct arg *p = &c->argv[a];
+
+		if (!has_glob(p->ptr, p->len)) {
+			const struct cfg_def *d = config_find(p->ptr, p->len);
+
+			if (d && !matched[d - config_table]) {
+				matched[d - config_table] = 1;
+				keyname[d - config_table] = p->ptr;
+				keylen[d - config_table] = p->len;
+				n++;
+			}
+			continue;
+		}
+		for (size_t i = 0; i < CONFIG_N; i++) {
+			const char *name = config_table[i].name;
+
+			if (matched[i])
+				continue;
+			if (stringmatchlen(p->ptr, (int)p->len, name, (int)strlen(name), 1)) {
+				matched[i] = 1;
+				keyname[i] = name;
+				keylen[i] = strlen(name);
+				n++;
+			}
+		}
+	}
+	reply_map(c, n);
+	for (size_t i = 0; i < CONFIG_N; i++) {
+		if (!matched[i])
+			continue;
+		reply_bulk(c, keyname[i], keylen[i]);
+		cfg_format(&config_table[i], buf, sizeof(buf));
+		reply_cstr(c, buf);
+	}
+}
+
+void config_set_command(struct client *c)
+{
+	int npairs = (c->argc - 2) / 2;
+	const struct cfg_def **defs = NULL;
+	struct cfg_val *newv = NULL, *oldv = NULL;
+	int stored = 0, i;
+	char reason[512];
+	const char *aerr = NULL;
+
+	if (c->argc < 4 || (c->argc - 2) % 2) {
+		reply_error(c, "ERR wrong number of arguments for 'config|set' command");
+		return;
+	}
+	defs = calloc(npairs, sizeof(*defs));
+	newv = calloc(npairs, sizeof(*newv));
+	oldv = calloc(npairs, sizeof(*oldv));
+	if (!defs || !newv || !oldv) {
+		reply_error(c, "ERR out of memory");
+		goto out;
+	}
+	/* 1. Resolve names: unknown, immutable/protected, duplicates. */
+	for (i = 0; i < npairs; i++) {
+		const struct arg *name = &c->argv[2 + 2 * i];
+		const struct cfg_def *d = config_find(name->ptr, name->len);
+
+		if (!d) {
+			reply_errorf(c, "ERR Unknown option or number of arguments for CONFIG SET - '%.*s'",
+				     (int)name->len, name->ptr);
+			goto out;
+		}
+		if (d->flags & (CFG_IMMUTABLE | CFG_PROTECTED)) {
+			reply_errorf(c, "ERR CONFIG SET failed (possibly related to argument '%.*s') - "
+					"can't set %s config",
+				     (int)name->len, name->ptr,
+				     d->flags & CFG_IMMUTABLE ? "immutable" : "protected");
+			goto out;
+		}
+		for (int k = 0; k < i; k++) {
+			if (defs[k] == d) {
+				reply_errorf(c, "ERR CONFIG SET failed (possibly related to argument "
+						"'%.*s') - duplicate parameter",
+					     (int)name->len, name->ptr);
+				goto out;
+			}
+		}
+		defs[i] = d;
+	}
+	/* 2. Parse and validate every value before storing any. */
+	for (i = 0; i < npairs; i++) {
+		const struct arg *name = &c->argv[2 + 2 * i];
+		const struct arg *val = &c->argv[3 + 2 * i];
+
+		if (cfg_parse(defs[i], val->ptr, val->len, &newv[i], reason, sizeof(reason))) {
+			reply_errorf(c, "ERR CONFIG SET failed (possibly related to argument '%.*s') - %s",
+				     (int)name->len, name->ptr, reason);
+			goto out;
+		}
+		if (cfg_snapshot(defs[i], &oldv[i])) {
+			reply_error(c, "ERR out of memory");
+			goto out;
+		}
+	}
+	/* 3. Store all, then run side effects; roll everything back if one fails. */
+	for (i = 0; i < npairs; i++)
+		cfg_store(defs[i], &newv[i]);
+	stored = 1;
+	for (i = 0; i < npairs; i++) {
+		const struct arg *name = &c->argv[2 + 2 * i];
+
+		if (defs[i]->apply && defs[i]->apply(&aerr)) {
+			for (int k = 0; k < npairs; k++)
+				cfg_store(defs[k], &oldv[k]);
+			/* Re-run side effects with the old values (rebind the old listeners). */
+			for (int k = 0; k < npairs; k++)
+				if (defs[k]->apply)
+					defs[k]->apply(&aerr);
+			reply_errorf(c, "ERR CONFIG SET failed (possibly related to argument '%.*s') - %s",
+				     (int)name->len, name->ptr, aerr ? aerr : "invalid value");
+			goto out;
+		}
+	}
+	reply_ok(c);
+out:
+	for (i = 0; newv && oldv && i < npairs; i++) {
+		if (!stored)
+			cfg_val_free(&newv[i]);
+		cfg_val_free(&oldv[i]);
+	}
+	free(defs);
+	free(newv);
+	free(oldv);
+}
+
+void config_resetstat(void)
+{
+	memset(&srv.stats, 0, sizeof(srv.stats));
+}
+
+void config_resetstat_command(struct client *c)
+{
+	config_resetstat();
+	reply_ok(c);
+}
