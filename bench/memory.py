@@ -118,6 +118,8 @@ def main():
 		os.uname().release))
 	print("# %d keys of %d bytes, values of %d bytes, loaded with redis-cli --pipe"
 	      % (KEYS, KLEN, VLEN))
+	with open("/proc/loadavg") as f:
+		print("# load average: %s" % " ".join(f.read().split()[:3]))
 	res = [measure("redis", redis_bin), measure("arenakv", arenakv)]
 	print("\n%-8s %12s %12s %10s %14s %12s %9s" % ("server", "RSS before", "RSS after",
 	      "RSS B/key", "used_memory", "used B/key", "load s"))

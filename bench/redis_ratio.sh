@@ -66,10 +66,11 @@ if [ "$PIN" = 1 ] && command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
 	cli_pin=(taskset -c 1)
 fi
 
+# below the default ephemeral range (32768-60999), so client sockets do not take it meanwhile
 free_port() {
 	local p
 	while :; do
-		p=$((20000 + RANDOM % 40000))
+		p=$((20000 + RANDOM % 12000))
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 			echo "$p"
 			return
@@ -77,20 +78,26 @@ free_port() {
 	done
 }
 
-# start_server NAME BINARY -> sets port_NAME; waits for PONG
+# start_server NAME BINARY -> sets port_NAME; waits for PONG; retries when the port was taken
 start_server() {
-	local name=$1 bin=$2 port i
-	port=$(free_port)
+	local name=$1 bin=$2 port i try pid
 	mkdir -p "$tmp/$name"
-	"${srv_pin[@]}" "$bin" --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
-		--dir "$tmp/$name" >"$tmp/$name.log" 2>&1 &
-	pids+=($!)
-	for i in $(seq 100); do
-		if [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ]; then
-			printf -v "port_$name" '%s' "$port"
-			return 0
-		fi
-		sleep 0.1
+	for try in 1 2 3 4 5; do
+		port=$(free_port)
+		"${srv_pin[@]}" "$bin" --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
+			--dir "$tmp/$name" >"$tmp/$name.log" 2>&1 &
+		pid=$!
+		pids+=("$pid")
+		for i in $(seq 100); do
+			if [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ]; then
+				printf -v "port_$name" '%s' "$port"
+				printf -v "pid_$name" '%s' "$pid"
+				return 0
+			fi
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		grep -q "in use" "$tmp/$name.log" || break
 	done
 	echo "redis_ratio: $name ($bin) did not answer PING; log:" >&2
 	tail -20 "$tmp/$name.log" >&2
@@ -112,6 +119,7 @@ start_server arenakv "$arenakv"
 
 echo "# redis_ratio: $(date -u '+%Y-%m-%d %H:%M UTC')  $(nproc) CPUs  $(lscpu 2>/dev/null |
 	sed -n 's/^Model name: *//p' | head -1)  kernel $(uname -r)"
+echo "# load average before the run: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews the figures)"
 echo "# redis: $($redis --version | head -1)"
 echo "# arenakv: $arenakv"
 echo "# clients=$CLIENTS keyspace=$KEYSPACE value=${DSIZE}B n=$N (unpipelined) n=$NP (-P 16)" \
@@ -122,7 +130,7 @@ for r in $(seq "$ROUNDS"); do
 		port_var=port_$name
 		run_bench "${!port_var}" 1 "$N" | sed "s/^/$name P1 /" >>"$tmp/results"
 		run_bench "${!port_var}" 16 "$NP" | sed "s/^/$name P16 /" >>"$tmp/results"
-		if ! kill -0 "${pids[0]}" 2>/dev/null || ! kill -0 "${pids[1]}" 2>/dev/null; then
+		if ! kill -0 "$pid_redis" 2>/dev/null || ! kill -0 "$pid_arenakv" 2>/dev/null; then
 			echo "redis_ratio: a server died during the benchmark" >&2
 			tail -20 "$tmp/$name.log" >&2
 			exit 1
@@ -147,5 +155,6 @@ for pipe in P1 P16; do
 	done
 done
 echo
+echo "# load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# every run (server pipeline test req/s):"
 sed 's/^/#   /' "$tmp/results"

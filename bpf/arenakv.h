@@ -20,7 +20,7 @@
  * Invariants:
  *  - Fixed-width types, explicit padding, sizes checked below.
  *  - sizeof(struct akv_lookup_args) and sizeof(struct akv_xxh_args) are <= 65535: the kernel
- *    refuses a larger syscall ctx.
+ *    refuses a larger syscall ctx (measured: 65535 bytes run, 65536 give -EINVAL).
  */
 #ifndef ARENAKV_BPF_ARENAKV_H
 #define ARENAKV_BPF_ARENAKV_H
@@ -51,7 +51,9 @@
  * -EAGAIN: in doubt (entry changed under the reader, chain too long, rehash race): a miss for
  *          every practical purpose; the caller may retry.
  * -E2BIG:  key longer than AKV_KEY_MAX.
- * -EINVAL: bad db, klen or val_off; arena header not formatted (bad magic). */
+ * -EINVAL: bad db or val_off, arena header not formatted (bad magic), or the key holds a
+ *          value that is not a string.
+ * -EFAULT: the key could not be copied out of the ctx. */
 
 struct akv_lookup_args {
 	__u32 db;      /* in: database 0..ARENA_MAX_DBS-1 */

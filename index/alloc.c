@@ -18,6 +18,7 @@
  *  - Every failure is detected before the first store, so a NULL return changes nothing.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -25,15 +26,15 @@
 
 /* Entry slot sizes: 8 bytes apart where small keys live, so 16+32 costs 88 (kv.h). */
 static const __u16 arena_entry_sizes[ARENA_ENTRY_NCLASSES] = {
-	48, 56, 64, 72, 80, 88, 96, 104, 112, 120, 128, 144, 160,
-	176, 192, 208, 224, 240, 256, 288, 320, 352, 384, 448, 512,
+    48,	 56,  64,  72,	80,  88,  96,  104, 112, 120, 128, 144, 160,
+    176, 192, 208, 224, 240, 256, 288, 320, 352, 384, 448, 512,
 };
 
 /* Small-object sizes: <= 25% internal waste; the last three fill a page exactly (4, 3, 2 per
  * page after the 32-byte header). */
 static const __u16 arena_slab_sizes[ARENA_SLAB_NCLASSES] = {
-	16, 32, 48, 64, 80, 96, 112, 128, 160, 192, 224,
-	256, 320, 384, 448, 512, 640, 768, 1016, 1352, 2032,
+    16,	 32,  48,  64,	80,  96,  112, 128,  160,  192,	 224,
+    256, 320, 384, 448, 512, 640, 768, 1016, 1352, 2032,
 };
 
 _Static_assert(ARENA_ENTRY_MAX == 512, "last entry class");
@@ -44,7 +45,7 @@ _Static_assert((ARENA_PAGE_SIZE - ARENA_SLAB_HDR_SIZE) / 2032 == 2, "2032 fills 
 static __u8 arena_entry_cls_of[ARENA_ENTRY_MAX / 8 + 1];
 static __u8 arena_slab_cls_of[ARENA_SLAB_MAX / 8 + 1];
 
-#define S ARENA_ALLOC_STATE
+#define S    ARENA_ALLOC_STATE
 #define PMAP ARENA_PMAP
 
 static inline void *page_ptr(__u32 pg)
@@ -80,8 +81,8 @@ static __u64 resident_pages_for(__u64 hw)
 
 static void acct_update(void)
 {
-	S->used_bytes = S->live_bytes + ARENA_PAGE_SIZE + pmap_pages_for(S->hiwater_page) *
-							     ARENA_PAGE_SIZE;
+	S->used_bytes =
+	    S->live_bytes + ARENA_PAGE_SIZE + pmap_pages_for(S->hiwater_page) * ARENA_PAGE_SIZE;
 }
 
 static void build_class_tables(void)
@@ -118,6 +119,7 @@ int arena_alloc_init(struct arena_hdr *hdr, __u64 max_bytes)
 	st->hiwater_page = ARENA_FIRST_OBJ_PAGE;
 	st->max_pages = (__u32)(max_pages > ARENA_MAX_PAGES ? ARENA_MAX_PAGES : max_pages);
 	st->max_bytes = max_bytes;
+	st->touched_page = ARENA_FIRST_OBJ_PAGE; /* arena_format() raises it on a re-format */
 	PMAP[0] = ARENA_PM(ARENA_PK_NONE, 0);
 	for (pg = ARENA_HDR_PAGE; pg < ARENA_FIRST_OBJ_PAGE; pg++)
 		PMAP[pg] = ARENA_PM(ARENA_PK_META, 0);
@@ -159,7 +161,8 @@ static void run_remove(__u32 pg)
 	struct arena_free_run *r = free_run(pg);
 
 	ARENA_ASSERT(r->magic == ARENA_FREE_MAGIC);
-	ARENA_ASSERT(ARENA_PM_KIND(PMAP[pg]) == ARENA_PK_FREE && ARENA_PM_ARG(PMAP[pg]) == r->npages);
+	ARENA_ASSERT(ARENA_PM_KIND(PMAP[pg]) == ARENA_PK_FREE &&
+		     ARENA_PM_ARG(PMAP[pg]) == r->npages);
 	if (r->prev)
 		free_run(r->prev)->next = r->next;
 	else
@@ -182,6 +185,9 @@ static int wilderness_ok(__u64 new_next)
 	return resident_pages_for(hw) <= S->max_pages;
 }
 
+/* First page of the last pages_get() range that is known to be zero (end of range if none). */
+static __u32 pages_get_fresh;
+
 /* n contiguous pages (kinds NOT set: the caller marks them), or 0 when none. */
 static __u32 pages_get(__u32 n)
 {
@@ -192,10 +198,11 @@ static __u32 pages_get(__u32 n)
 		for (pg = S->bins[b]; pg; pg = free_run(pg)->next) {
 			have = free_run(pg)->npages;
 			if (have < n)
-				continue;	/* only in the power-of-two bins */
+				continue; /* only in the power-of-two bins */
 			run_remove(pg);
 			if (have > n)
 				run_insert(pg + n, have - n);
+			pages_get_fresh = pg + n;
 			return pg;
 		}
 	}
@@ -203,6 +210,11 @@ static __u32 pages_get(__u32 n)
 		return 0;
 	pg = S->next_page;
 	S->next_page += n;
+	pages_get_fresh = pg > S->touched_page ? pg : S->touched_page;
+	if (pages_get_fresh > pg + n)
+		pages_get_fresh = pg + n;
+	if (S->touched_page < pg + n)
+		S->touched_page = pg + n;
 	if (S->next_page > S->hiwater_page) {
 		/* Readers check pointers against hiwater: publish it after nothing, it only grows,
 		 * and the pages above the old mark are not linked anywhere yet. */
@@ -311,7 +323,8 @@ static __u32 slab_page_new(unsigned kind, unsigned cls)
 
 		if (kind == ARENA_PK_ENTRY)
 			arena_write_once(*(__u32 *)slot, 1u); /* odd: not a published entry */
-		*slot_link(slot) = i + 1 < nobjs ? (__u16)(ARENA_SLAB_HDR_SIZE + (i + 1) * size) : 0;
+		*slot_link(slot) =
+		    i + 1 < nobjs ? (__u16)(ARENA_SLAB_HDR_SIZE + (i + 1) * size) : 0;
 	}
 	/* Header before page-map word: a reader that sees ENTRY sees obj_size and nobjs. */
 	arena_smp_wmb();
@@ -402,6 +415,23 @@ void *arena_alloc_blob(__u64 size)
 	return page_ptr(pg);
 }
 
+void *arena_alloc_blob_zero(__u64 size)
+{
+	char *p = arena_alloc_blob(size);
+
+	if (!p)
+		return NULL;
+	if (size <= ARENA_SLAB_MAX) {
+		memset(p, 0, size);
+	} else {
+		/* only the part of the run that was written before can be dirty */
+		__u64 dirty = (__u64)(pages_get_fresh - arena_pgno(p)) * ARENA_PAGE_SIZE;
+
+		memset(p, 0, dirty < size ? dirty : size);
+	}
+	return p;
+}
+
 void arena_free(void *p)
 {
 	__u32 pg, w, kind, off;
@@ -431,7 +461,8 @@ void arena_free(void *p)
 	sh = slab_hdr(pg);
 	off = arena_pgoff(p);
 	ARENA_ASSERT(sh->magic == ARENA_SLAB_MAGIC && sh->kind == kind);
-	ARENA_ASSERT(off >= ARENA_SLAB_HDR_SIZE && (off - ARENA_SLAB_HDR_SIZE) % sh->obj_size == 0 &&
+	ARENA_ASSERT(off >= ARENA_SLAB_HDR_SIZE &&
+		     (off - ARENA_SLAB_HDR_SIZE) % sh->obj_size == 0 &&
 		     (off - ARENA_SLAB_HDR_SIZE) / sh->obj_size < sh->nobjs);
 	if (kind == ARENA_PK_ENTRY) {
 		__u32 seq = *(__u32 *)slot;
@@ -494,13 +525,14 @@ __u64 arena_max_bytes(void)
 
 /* ---- consistency check ------------------------------------------------------------------ */
 
-static void check_slab_page(__u32 pg, unsigned kind, unsigned cls, __u64 *live, __u64 *nused)
+static void check_slab_page(__u32 pg, unsigned kind, unsigned cls, __u64 *live, __u64 *nused,
+			    const unsigned char *on_list_map)
 {
 	struct arena_slab_hdr *sh = slab_hdr(pg);
 	char *base = (char *)sh;
 	unsigned size, nfree = 0;
-	__u32 off, q;
-	int on_list = 0;
+	__u32 off;
+	int on_list = on_list_map[pg - ARENA_FIRST_OBJ_PAGE];
 
 	size = kind == ARENA_PK_ENTRY ? arena_entry_sizes[cls] : arena_slab_sizes[cls];
 	ARENA_ASSERT(sh->magic == ARENA_SLAB_MAGIC && sh->kind == kind && sh->cls == cls);
@@ -515,9 +547,6 @@ static void check_slab_page(__u32 pg, unsigned kind, unsigned cls, __u64 *live, 
 	}
 	ARENA_ASSERT(nfree == sh->nfree);
 	ARENA_ASSERT(kind == ARENA_PK_ENTRY || nfree < sh->nobjs);
-	for (q = class_list(kind, cls)->partial; q; q = slab_hdr(q)->next)
-		if (q == pg)
-			on_list = 1;
 	ARENA_ASSERT(on_list == (nfree > 0));
 	*live += (__u64)(sh->nobjs - nfree) * size;
 	*nused += sh->nobjs - nfree;
@@ -526,14 +555,36 @@ static void check_slab_page(__u32 pg, unsigned kind, unsigned cls, __u64 *live, 
 __u64 arena_alloc_check(void)
 {
 	__u64 live = 0, free_pages = 0, run_pages = 0, checked = 0;
-	__u64 e_used[ARENA_ENTRY_NCLASSES] = { 0 }, s_used[ARENA_SLAB_NCLASSES] = { 0 };
-	__u32 e_pages[ARENA_ENTRY_NCLASSES] = { 0 }, s_pages[ARENA_SLAB_NCLASSES] = { 0 };
+	__u64 e_used[ARENA_ENTRY_NCLASSES] = {0}, s_used[ARENA_SLAB_NCLASSES] = {0};
+	__u32 e_pages[ARENA_ENTRY_NCLASSES] = {0}, s_pages[ARENA_SLAB_NCLASSES] = {0};
 	__u32 pg, w, n, i, prev_free_end = 0;
 	__u64 binned = 0;
 	unsigned b, c;
 
+	unsigned char *on_list;
+
 	ARENA_ASSERT(S->next_page >= ARENA_FIRST_OBJ_PAGE && S->next_page <= S->hiwater_page);
 	ARENA_ASSERT(resident_pages_for(S->hiwater_page) <= S->max_pages);
+	/* which pages the partial lists hold (each at most once, each of its own class) */
+	on_list = calloc(S->next_page - ARENA_FIRST_OBJ_PAGE + 1, 1);
+	ARENA_ASSERT(on_list);
+	for (b = 0; b < 2; b++) {
+		unsigned kind = b ? ARENA_PK_SLAB : ARENA_PK_ENTRY;
+		unsigned ncls = b ? ARENA_SLAB_NCLASSES : ARENA_ENTRY_NCLASSES;
+
+		for (c = 0; c < ncls; c++) {
+			__u32 prev = 0;
+
+			for (pg = class_list(kind, c)->partial; pg; pg = slab_hdr(pg)->next) {
+				ARENA_ASSERT(pg >= ARENA_FIRST_OBJ_PAGE && pg < S->next_page);
+				ARENA_ASSERT(!on_list[pg - ARENA_FIRST_OBJ_PAGE]);
+				ARENA_ASSERT(ARENA_PMAP[pg] == ARENA_PM(kind, c));
+				ARENA_ASSERT(slab_hdr(pg)->prev == prev);
+				on_list[pg - ARENA_FIRST_OBJ_PAGE] = 1;
+				prev = pg;
+			}
+		}
+	}
 	for (pg = ARENA_FIRST_OBJ_PAGE; pg < S->next_page;) {
 		w = PMAP[pg];
 		checked++;
@@ -541,14 +592,14 @@ __u64 arena_alloc_check(void)
 		case ARENA_PK_ENTRY:
 			c = ARENA_PM_ARG(w);
 			ARENA_ASSERT(c < ARENA_ENTRY_NCLASSES);
-			check_slab_page(pg, ARENA_PK_ENTRY, c, &live, &e_used[c]);
+			check_slab_page(pg, ARENA_PK_ENTRY, c, &live, &e_used[c], on_list);
 			e_pages[c]++;
 			pg++;
 			break;
 		case ARENA_PK_SLAB:
 			c = ARENA_PM_ARG(w);
 			ARENA_ASSERT(c < ARENA_SLAB_NCLASSES);
-			check_slab_page(pg, ARENA_PK_SLAB, c, &live, &s_used[c]);
+			check_slab_page(pg, ARENA_PK_SLAB, c, &live, &s_used[c], on_list);
 			s_pages[c]++;
 			pg++;
 			break;
@@ -565,7 +616,7 @@ __u64 arena_alloc_check(void)
 		case ARENA_PK_FREE:
 			n = ARENA_PM_ARG(w);
 			ARENA_ASSERT(n && pg + n < S->next_page); /* never touches the wilderness */
-			ARENA_ASSERT(prev_free_end != pg);	    /* maximal: no adjacent runs */
+			ARENA_ASSERT(prev_free_end != pg);	  /* maximal: no adjacent runs */
 			ARENA_ASSERT(free_run(pg)->magic == ARENA_FREE_MAGIC);
 			ARENA_ASSERT(free_run(pg)->npages == n);
 			ARENA_ASSERT(PMAP[pg + n - 1] == ARENA_PM(ARENA_PK_FREE, n));
@@ -580,6 +631,7 @@ __u64 arena_alloc_check(void)
 			arena_panic(__FILE__, __LINE__, "page of unknown kind below next_page");
 		}
 	}
+	free(on_list);
 	for (b = 0; b < ARENA_RUN_BINS; b++) {
 		__u32 prev = 0;
 
@@ -597,7 +649,7 @@ __u64 arena_alloc_check(void)
 	ARENA_ASSERT(binned == free_pages && S->free_pages == free_pages);
 	ARENA_ASSERT(S->run_pages == run_pages);
 	ARENA_ASSERT(S->live_bytes == live);
-	ARENA_ASSERT(S->used_bytes == live + ARENA_PAGE_SIZE +
-					 pmap_pages_for(S->hiwater_page) * ARENA_PAGE_SIZE);
+	ARENA_ASSERT(S->used_bytes ==
+		     live + ARENA_PAGE_SIZE + pmap_pages_for(S->hiwater_page) * ARENA_PAGE_SIZE);
 	return checked;
 }

@@ -44,8 +44,8 @@
  *  2. An ENTRY page stays an ENTRY page of the same size class forever. A slot of it is only ever
  *     reused as a kv_entry, so a stale pointer to an entry always lands on the seq word of some
  *     entry, never in the middle of one or in a value. Every slot that is not a published entry has
- *     an odd seq: new pages are formatted with seq = 1 in every slot, arena_free() makes an even seq
- *     odd, and kv_new() keeps it odd until htab publishes the entry (seq + 1, even). So a reader
+ *     an odd seq: new pages are formatted with seq = 1 in every slot, arena_free() makes an even
+ * seq odd, and kv_new() keeps it odd until htab publishes the entry (seq + 1, even). So a reader
  *     that saw seq s and later sees s again knows the slot was not freed or reused in between
  *     (up to 2^31 reuses of one slot during one read).
  *  3. SLAB pages return to the free runs when their last object is freed; runs are freed at once.
@@ -70,44 +70,45 @@
 
 /* Page kinds, top byte of a page-map word. */
 enum arena_page_kind {
-	ARENA_PK_NONE = 0,	/* never handed out (wilderness), or page 0 */
-	ARENA_PK_META = 1,	/* header page, page map */
-	ARENA_PK_FREE = 2,	/* on a free run; arg = run length at the run's first and last page */
-	ARENA_PK_ENTRY = 3,	/* entry slab page, arg = class; permanent (reclamation rule 2) */
-	ARENA_PK_SLAB = 4,	/* small-object slab page, arg = class */
-	ARENA_PK_RUN = 5,	/* first page of an allocated run, arg = run length in pages */
-	ARENA_PK_RUN_CONT = 6,	/* other pages of an allocated run */
+	ARENA_PK_NONE = 0,  /* never handed out (wilderness), or page 0 */
+	ARENA_PK_META = 1,  /* header page, page map */
+	ARENA_PK_FREE = 2,  /* on a free run; arg = run length at the run's first and last page */
+	ARENA_PK_ENTRY = 3, /* entry slab page, arg = class; permanent (reclamation rule 2) */
+	ARENA_PK_SLAB = 4,  /* small-object slab page, arg = class */
+	ARENA_PK_RUN = 5,   /* first page of an allocated run, arg = run length in pages */
+	ARENA_PK_RUN_CONT = 6, /* other pages of an allocated run */
 };
 
-#define ARENA_PM_KIND(w) ((w) >> 24)
-#define ARENA_PM_ARG(w) ((w) & 0xffffffu)
-#define ARENA_PM(kind, arg) (((__u32)(kind) << 24) | ((__u32)(arg) & 0xffffffu))
-#define ARENA_PMAP ((__u32 __arena *)(unsigned long)(ARENA_BASE + ARENA_PMAP_PAGE * ARENA_PAGE_SIZE))
+#define ARENA_PM_KIND(w)    ((w) >> 24)
+#define ARENA_PM_ARG(w)	    ((w)&0xffffffu)
+#define ARENA_PM(kind, arg) (((__u32)(kind) << 24) | ((__u32)(arg)&0xffffffu))
+#define ARENA_PMAP                                                                                 \
+	((__u32 __arena *)(unsigned long)(ARENA_BASE + ARENA_PMAP_PAGE * ARENA_PAGE_SIZE))
 
 /* Size classes. Entry classes are multiples of 8 from 48 to 512; see alloc.c for the lists. */
 #define ARENA_ENTRY_NCLASSES 25
-#define ARENA_SLAB_NCLASSES 21
-#define ARENA_ENTRY_MAX 512	/* biggest entry slot: larger keys/values go out of line */
-#define ARENA_SLAB_MAX 2032	/* biggest small object; above this, a page run */
-#define ARENA_RUN_BINS 48
-#define ARENA_SLAB_HDR_SIZE 32
-#define ARENA_SLAB_MAGIC 0x534c4142u /* "SLAB" */
-#define ARENA_FREE_MAGIC 0x46524545u /* "FREE" */
+#define ARENA_SLAB_NCLASSES  21
+#define ARENA_ENTRY_MAX	     512  /* biggest entry slot: larger keys/values go out of line */
+#define ARENA_SLAB_MAX	     2032 /* biggest small object; above this, a page run */
+#define ARENA_RUN_BINS	     48
+#define ARENA_SLAB_HDR_SIZE  32
+#define ARENA_SLAB_MAGIC     0x534c4142u /* "SLAB" */
+#define ARENA_FREE_MAGIC     0x46524545u /* "FREE" */
 /* A slot's free-list link lives at this offset (byte 0 is an entry's seq). */
 #define ARENA_SLOT_LINK_OFF 8
 
 /* Header at the start of every slab page (ENTRY and SLAB kinds). */
 struct arena_slab_hdr {
-	__u8 kind;		/* ARENA_PK_ENTRY or ARENA_PK_SLAB, as in the page map */
-	__u8 cls;		/* class index within its kind */
-	__u16 obj_size;		/* slot size in bytes */
-	__u16 nobjs;		/* slots in this page */
-	__u16 nfree;		/* slots on the free list */
-	__u16 free_off;		/* in-page offset of the first free slot, 0 = none */
+	__u8 kind;	/* ARENA_PK_ENTRY or ARENA_PK_SLAB, as in the page map */
+	__u8 cls;	/* class index within its kind */
+	__u16 obj_size; /* slot size in bytes */
+	__u16 nobjs;	/* slots in this page */
+	__u16 nfree;	/* slots on the free list */
+	__u16 free_off; /* in-page offset of the first free slot, 0 = none */
 	__u16 pad0;
-	__u32 next;		/* page number of the next page on the class's partial list, 0 = end */
-	__u32 prev;		/* previous one, 0 = this is the head */
-	__u32 magic;		/* ARENA_SLAB_MAGIC */
+	__u32 next;  /* page number of the next page on the class's partial list, 0 = end */
+	__u32 prev;  /* previous one, 0 = this is the head */
+	__u32 magic; /* ARENA_SLAB_MAGIC */
 	__u64 pad1;
 };
 _Static_assert(sizeof(struct arena_slab_hdr) == ARENA_SLAB_HDR_SIZE, "slab header size");
@@ -115,43 +116,44 @@ _Static_assert(__builtin_offsetof(struct arena_slab_hdr, obj_size) == 2, "obj_si
 
 /* Written at the start of the first page of a free run (the page map holds the length). */
 struct arena_free_run {
-	__u32 magic;		/* ARENA_FREE_MAGIC */
+	__u32 magic; /* ARENA_FREE_MAGIC */
 	__u32 npages;
-	__u32 next;		/* page number of the next run in the same bin, 0 = end */
+	__u32 next; /* page number of the next run in the same bin, 0 = end */
 	__u32 prev;
 };
 
 struct arena_class_list {
-	__u32 partial;		/* first page with a free slot, 0 = none */
-	__u32 npages;		/* pages owned by this class */
-	__u64 nused;		/* live objects */
+	__u32 partial; /* first page with a free slot, 0 = none */
+	__u32 npages;  /* pages owned by this class */
+	__u64 nused;   /* live objects */
 };
 
 /* Allocator state; lives in struct arena_hdr at ARENA_HDR_ALLOC_OFF of the header page. */
 struct arena_alloc_state {
-	__u32 next_page;	/* wilderness: pages >= next_page are not handed out */
-	__u32 hiwater_page;	/* max next_page ever: pages below may have been touched */
-	__u32 max_pages;	/* hard cap on resident pages (from max_bytes) */
-	__u32 pad0;
-	__u64 max_bytes;	/* as given to arena_alloc_init (0 = whole arena) */
-	__u64 used_bytes;	/* see "Accounting" */
-	__u64 live_bytes;	/* usable bytes of live objects only */
-	__u64 free_pages;	/* pages on free runs */
-	__u64 run_pages;	/* pages in allocated runs */
-	__u64 nalloc;		/* successful allocations since format */
-	__u64 nfree;		/* frees since format */
-	__u64 nfail;		/* allocations refused (arena full or cap) */
-	__u32 bins[ARENA_RUN_BINS];	/* first page of free runs, per bin, 0 = empty */
+	__u32 next_page;    /* wilderness: pages >= next_page are not handed out */
+	__u32 hiwater_page; /* max next_page ever: pages below may have been touched */
+	__u32 max_pages;    /* hard cap on resident pages (from max_bytes) */
+	__u32 touched_page; /* pages >= this were never written since the mapping was made: they
+			     * read as zero (survives re-format; lets big blobs skip memset) */
+	__u64 max_bytes;    /* as given to arena_alloc_init (0 = whole arena) */
+	__u64 used_bytes;   /* see "Accounting" */
+	__u64 live_bytes;   /* usable bytes of live objects only */
+	__u64 free_pages;   /* pages on free runs */
+	__u64 run_pages;    /* pages in allocated runs */
+	__u64 nalloc;	    /* successful allocations since format */
+	__u64 nfree;	    /* frees since format */
+	__u64 nfail;	    /* allocations refused (arena full or cap) */
+	__u32 bins[ARENA_RUN_BINS]; /* first page of free runs, per bin, 0 = empty */
 	struct arena_class_list entry[ARENA_ENTRY_NCLASSES];
 	struct arena_class_list slab[ARENA_SLAB_NCLASSES];
 };
 
 /* Offset of struct arena_alloc_state in the header page (asserted in layout.h). */
 #define ARENA_HDR_ALLOC_OFF 64
-#define ARENA_ALLOC_STATE                                                                      \
-	((struct arena_alloc_state __arena *)(unsigned long)(ARENA_BASE +                      \
-							      ARENA_HDR_PAGE * ARENA_PAGE_SIZE + \
-							      ARENA_HDR_ALLOC_OFF))
+#define ARENA_ALLOC_STATE                                                                          \
+	((struct arena_alloc_state __arena *)(unsigned long)(ARENA_BASE +                          \
+							     ARENA_HDR_PAGE * ARENA_PAGE_SIZE +    \
+							     ARENA_HDR_ALLOC_OFF))
 
 /*
  * arena_entry_slot_size - reader-side check, header-only so BPF compiles it too.
@@ -229,6 +231,10 @@ void *arena_alloc_entry(__u64 size);
 /* size bytes of anything (small objects from slabs, bigger from page runs, up to the arena). */
 void *arena_alloc_blob(__u64 size);
 
+/* Same, zero-filled. Pages never written since the mapping was made are known to be zero and
+ * are not touched, so a 32 MiB bucket array costs no memset and no page faults up front. */
+void *arena_alloc_blob_zero(__u64 size);
+
 /* Free p (from either function above); kind and size come from the page map. Entry slots get an
  * odd seq and type KV_FREE (byte 4); an entry slot whose seq is odd and type already KV_FREE is a
  * double free and aborts, as does a pointer that is not an allocation start. NULL is ignored. */
@@ -241,9 +247,9 @@ __u64 arena_usable_size(const void *p);
 __u64 arena_entry_class_size(__u64 size);
 __u64 arena_blob_class_size(__u64 size);
 
-__u64 arena_used_bytes(void);		/* see "Accounting" */
-__u64 arena_resident_bytes(void);	/* pages touched so far, in bytes */
-__u64 arena_max_bytes(void);		/* the hard cap in force (ARENA_SIZE when none) */
+__u64 arena_used_bytes(void);	  /* see "Accounting" */
+__u64 arena_resident_bytes(void); /* pages touched so far, in bytes */
+__u64 arena_max_bytes(void);	  /* the hard cap in force (ARENA_SIZE when none) */
 
 /* Walk every structure and abort on an inconsistency; returns the number of pages checked.
  * O(pages): for tests and DEBUG, never on a hot path. */

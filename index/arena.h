@@ -54,11 +54,11 @@
  * arenakv (x86-64) keep loads ordered with loads and stores with stores, so a compiler barrier
  * is what a reader's rmb needs; BPF code never writes the index, so wmb is never needed here.
  */
-#define arena_barrier() asm volatile("" ::: "memory")
-#define arena_read_once(x) (*(volatile typeof(x) *)&(x))
+#define arena_barrier()	       asm volatile("" ::: "memory")
+#define arena_read_once(x)     (*(volatile typeof(x) *)&(x))
 #define arena_write_once(x, v) (*(volatile typeof(x) *)&(x) = (v))
-#define arena_smp_rmb() arena_barrier()
-#define arena_smp_wmb() arena_barrier()
+#define arena_smp_rmb()	       arena_barrier()
+#define arena_smp_wmb()	       arena_barrier()
 #else
 #define ARENA_BPF 0
 #include <linux/types.h>
@@ -70,29 +70,29 @@
 #ifndef __arena_global
 #define __arena_global
 #endif
-#define arena_cast_kern(p) (p)
-#define arena_cast_user(p) (p)
-#define arena_barrier() __atomic_thread_fence(__ATOMIC_SEQ_CST)
-#define arena_read_once(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define arena_cast_kern(p)     (p)
+#define arena_cast_user(p)     (p)
+#define arena_barrier()	       __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define arena_read_once(x)     __atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define arena_write_once(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
-#define arena_smp_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
-#define arena_smp_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
+#define arena_smp_rmb()	       __atomic_thread_fence(__ATOMIC_ACQUIRE)
+#define arena_smp_wmb()	       __atomic_thread_fence(__ATOMIC_RELEASE)
 #endif
 
 #ifndef ARENA_BASE
 #define ARENA_BASE (1ULL << 44) /* user address of arena page 0; 4 GiB aligned */
 #endif
-#define ARENA_PAGE_SIZE 4096ULL
-#define ARENA_PAGE_SHIFT 12
-#define ARENA_SIZE (1ULL << 32)                         /* whole sparse range, reserved at start */
-#define ARENA_MAX_PAGES (ARENA_SIZE / ARENA_PAGE_SIZE)  /* BPF map max_entries */
-#define ARENA_HDR_PAGE 1ULL
-#define ARENA_PMAP_PAGE 2ULL                            /* first page of the page map */
-#define ARENA_PMAP_PAGES (ARENA_MAX_PAGES * 4 / ARENA_PAGE_SIZE) /* 1024: a __u32 per page */
-#define ARENA_FIRST_OBJ_PAGE (ARENA_PMAP_PAGE + ARENA_PMAP_PAGES) /* 1026 */
+#define ARENA_PAGE_SIZE	     4096ULL
+#define ARENA_PAGE_SHIFT     12
+#define ARENA_SIZE	     (1ULL << 32) /* whole sparse range, reserved at start */
+#define ARENA_MAX_PAGES	     (ARENA_SIZE / ARENA_PAGE_SIZE) /* BPF map max_entries */
+#define ARENA_HDR_PAGE	     1ULL
+#define ARENA_PMAP_PAGE	     2ULL /* first page of the page map */
+#define ARENA_PMAP_PAGES     (ARENA_MAX_PAGES * 4 / ARENA_PAGE_SIZE) /* 1024: a __u32 per page */
+#define ARENA_FIRST_OBJ_PAGE (ARENA_PMAP_PAGE + ARENA_PMAP_PAGES)    /* 1026 */
 
 /* Integer value of an arena pointer (user form), and back. */
-#define arena_addr(p) ((__u64)(unsigned long)(p))
+#define arena_addr(p)	      ((__u64)(unsigned long)(p))
 #define arena_ptr(type, addr) ((type __arena *)(unsigned long)(addr))
 /* Page number of an arena address; only the lower 32 bits matter (4 GiB aligned base). */
 #define arena_pgno(p) ((__u32)arena_addr(p) >> ARENA_PAGE_SHIFT)
@@ -102,8 +102,8 @@
 #define arena_page_addr(pg) (ARENA_BASE + ((__u64)(pg) << ARENA_PAGE_SHIFT))
 
 /* True when p lies in the arena's object range (above the header and page map). */
-#define arena_ptr_ok(p)                                                                        \
-	(arena_addr(p) >= ARENA_BASE + ARENA_FIRST_OBJ_PAGE * ARENA_PAGE_SIZE &&              \
+#define arena_ptr_ok(p)                                                                            \
+	(arena_addr(p) >= ARENA_BASE + ARENA_FIRST_OBJ_PAGE * ARENA_PAGE_SIZE &&                   \
 	 arena_addr(p) < ARENA_BASE + ARENA_SIZE)
 
 #if !ARENA_BPF
@@ -112,10 +112,10 @@
  * reader never aborts, it reports a miss.
  */
 void arena_panic(const char *file, int line, const char *what) __attribute__((noreturn));
-#define ARENA_ASSERT(cond)                                                                     \
-	do {                                                                                   \
-		if (__builtin_expect(!(cond), 0))                                              \
-			arena_panic(__FILE__, __LINE__, #cond);                                \
+#define ARENA_ASSERT(cond)                                                                         \
+	do {                                                                                       \
+		if (__builtin_expect(!(cond), 0))                                                  \
+			arena_panic(__FILE__, __LINE__, #cond);                                    \
 	} while (0)
 #endif
 

@@ -77,6 +77,7 @@ int arena_is_formatted(void)
 int arena_format(__u64 max_bytes)
 {
 	struct arena_hdr *hdr = ARENA_HDR;
+	__u32 touched = ARENA_FIRST_OBJ_PAGE;
 	__u64 formats = 0;
 	int err, i;
 
@@ -91,6 +92,10 @@ int arena_format(__u64 max_bytes)
 			hw = ARENA_MAX_PAGES;
 		memset((void *)ARENA_PMAP, 0, (size_t)hw * sizeof(__u32));
 		formats = hdr->stats.format_count;
+		/* pages written under the old format are not zero any more */
+		touched = hdr->alloc.touched_page > hw ? hdr->alloc.touched_page : hw;
+		if (touched > ARENA_MAX_PAGES)
+			touched = ARENA_MAX_PAGES;
 	}
 	arena_write_once(hdr->magic, 0);
 	arena_barrier();
@@ -99,6 +104,8 @@ int arena_format(__u64 max_bytes)
 	err = arena_alloc_init(hdr, max_bytes);
 	if (err)
 		return err;
+	if (touched > hdr->alloc.touched_page)
+		hdr->alloc.touched_page = touched;
 	for (i = 0; i < ARENA_MAX_DBS; i++) {
 		err = htab_init(&hdr->db[i], 0);
 		if (err)

@@ -89,13 +89,13 @@
 #include <string.h>
 #endif
 
-#define HTAB_SEED 0x61726e616b763031ULL /* "arnakv01"; changing it changes the layout version */
+#define HTAB_SEED	     0x61726e616b763031ULL /* "arnakv01"; changing it changes the layout version */
 #define HTAB_INITIAL_BUCKETS 4
-#define HTAB_MIN_FILL 10	/* percent: shrink below this */
+#define HTAB_MIN_FILL	     10 /* percent: shrink below this */
 
 /* Reader tunables (#ifndef: a BPF program may set them before including this header). */
 #ifndef HTAB_READ_MAX_CHAIN
-#define HTAB_READ_MAX_CHAIN 32	/* entries walked per table before the read is "in doubt" */
+#define HTAB_READ_MAX_CHAIN 32 /* entries walked per table before the read is "in doubt" */
 #endif
 /*
  * Attempts htab_read() makes while the answer is -EAGAIN. 1 in BPF: the verifier explores each
@@ -114,25 +114,26 @@
 #define HTAB_READ_KEY_MAX XXH64_BPF_MAX_LEN /* longest key a BPF reader looks up */
 #endif
 #ifndef HTAB_READ_VAL_MAX
-#define HTAB_READ_VAL_MAX 256	/* bytes per read with the default byte-loop HTAB_COPY_OUT */
+#define HTAB_READ_VAL_MAX 256 /* bytes per read with the default byte-loop HTAB_COPY_OUT */
 #endif
 #endif
 
 struct htab_table {
 	struct kv_entry __arena *__arena *buckets; /* mask + 1 chain heads; NULL = no table */
-	__u64 mask;		/* buckets - 1 */
-	__u64 used;		/* entries linked in this table */
+	__u64 mask;				   /* buckets - 1 */
+	__u64 used;				   /* entries linked in this table */
 };
 
 struct htab {
-	struct htab_table t[2];	/* t[1] only while rehashing */
+	struct htab_table t[2]; /* t[1] only while rehashing */
 	__s64 rehash_idx;	/* next t[0] bucket to move; -1 = not rehashing */
 	__u64 nexpires;		/* linked entries with expire_ns != 0 (htab_set_expire keeps it) */
 	__u32 gen;		/* structure seqcount, see the contract; odd inside a change */
 	__u16 tag;		/* stamped into e->db of linked entries */
 	__u16 flags;
-	__u64 rehash_moved;	/* entries moved by rehash since format (stats) */
-	__u64 pad[2];
+	__u64 rehash_moved; /* entries moved by rehash since format (stats) */
+	__u64 clear_idx;    /* htab_clear_step()'s sweep position (detached tables only) */
+	__u64 pad;
 };
 _Static_assert(sizeof(struct htab_table) == 24, "htab_table layout");
 _Static_assert(sizeof(struct htab) == 96, "htab layout");
@@ -140,11 +141,11 @@ _Static_assert(__builtin_offsetof(struct htab, gen) == 64, "htab.gen offset");
 
 /* What htab_read_at() reports besides the bytes. */
 struct htab_read_res {
-	__u64 vlen;		/* full value length */
-	__u64 entry;		/* arena address (user form) of the entry read */
-	__u32 seq;		/* its seq for the whole read: equal entry+seq across chunked reads
-				 * means every chunk came from one unmodified value */
-	__u32 copied;		/* bytes copied to buf */
+	__u64 vlen;   /* full value length */
+	__u64 entry;  /* arena address (user form) of the entry read */
+	__u32 seq;    /* its seq for the whole read: equal entry+seq across chunked reads
+		       * means every chunk came from one unmodified value */
+	__u32 copied; /* bytes copied to buf */
 };
 
 /* ---- writer side (user space only) -------------------------------------------------------- */
@@ -190,6 +191,20 @@ void htab_set_expire(struct htab *h, struct kv_entry *e, __u64 expire_ns);
 /* Unlink and free every entry and the bucket arrays (FLUSHDB). O(entries). */
 void htab_clear(struct htab *h);
 
+/*
+ * FLUSHDB ASYNC: move h's contents (tables, counts) to dst, which must be empty (e.g. a zeroed
+ * struct htab in process memory, never linked anywhere), and leave h empty with its tag. O(1).
+ * Then free dst with htab_clear_step() from the timer. A reader that loaded a pointer before the
+ * detach may still return a value from dst: it was h's value at that instant (linearizable).
+ * dst must not be used for anything but htab_clear_step() / htab_count().
+ */
+void htab_detach(struct htab *h, struct htab *dst);
+
+/* Free at most max_entries entries of h, visiting at most 10 * max_entries empty buckets, and
+ * its bucket arrays once empty. 1 while more to do, 0 when h is empty. Detached tables only
+ * (htab_detach): it breaks the invariants a live table needs between steps. */
+int htab_clear_step(struct htab *h, __u64 max_entries);
+
 /* Exchange the contents (tables, counts, tags) of two tables (SWAPDB). O(1). */
 void htab_swap(struct htab *a, struct htab *b);
 
@@ -202,14 +217,13 @@ int htab_rehash_step(struct htab *h, int n);
  * cursor (0 = done). Every entry linked during the whole scan is reported at least once, even
  * across resizes; some may be reported twice. fn must not link, unlink or free anything.
  */
-__u64 htab_scan(struct htab *h, __u64 cursor, void (*fn)(struct kv_entry *e, void *arg),
-		void *arg);
+__u64 htab_scan(struct htab *h, __u64 cursor, void (*fn)(struct kv_entry *e, void *arg), void *arg);
 
 /* A random linked entry (rnd seeds the choice), or NULL when empty. May do one rehash step. */
 struct kv_entry *htab_random(struct htab *h, __u64 rnd);
 
 __u64 htab_count(const struct htab *h);		/* linked entries */
-__u64 htab_expires_count(const struct htab *h);	/* linked entries with an expiry */
+__u64 htab_expires_count(const struct htab *h); /* linked entries with an expiry */
 __u64 htab_buckets(const struct htab *h);	/* bucket slots in both tables */
 int htab_is_rehashing(const struct htab *h);
 #endif /* !ARENA_BPF */
@@ -300,13 +314,13 @@ static inline int htab_read_at(const struct htab __arena *h, const void *key, __
 	hash = htab_read_hash(key, klen);
 	h32 = (__u32)hash;
 
+	/* gen matters only for a miss: a hit is proven by the entry's own seq (see above) */
 	g = arena_read_once(h->gen);
-	if (g & 1)
-		return -EAGAIN;
 	arena_smp_rmb();
 	tag = arena_read_once(h->tag);
 
-	/* Walk t[0]'s chain, then t[1]'s; stop at the first entry whose hash, length and tag match. */
+	/* Walk t[0]'s chain, then t[1]'s; stop at the first entry whose hash, length and tag match.
+	 */
 	for (t = 0; t < 2; t++) {
 		buckets = arena_read_once(h->t[t].buckets);
 		mask = arena_read_once(h->t[t].mask);
@@ -336,7 +350,7 @@ static inline int htab_read_at(const struct htab __arena *h, const void *key, __
 	}
 	if (!cand) {
 		arena_smp_rmb();
-		return arena_read_once(h->gen) == g ? -ENOENT : -EAGAIN;
+		return !(g & 1) && arena_read_once(h->gen) == g ? -ENOENT : -EAGAIN;
 	}
 
 	/* Read the candidate under its seqlock; everything read is validated before it is used. */
@@ -359,8 +373,8 @@ static inline int htab_read_at(const struct htab __arena *h, const void *key, __
 		if (inl > slot)
 			return -EAGAIN;
 	} else {
-		kp = arena_read_once(*(__u8 __arena *__arena *)(cand->data +
-								(flags & KV_F_VAL_INLINE ? 0 : 8)));
+		kp = arena_read_once(
+		    *(__u8 __arena * __arena *)(cand->data + (flags & KV_F_VAL_INLINE ? 0 : 8)));
 		if (!arena_range_ok(kp, klen))
 			return -EAGAIN;
 	}
@@ -378,7 +392,7 @@ static inline int htab_read_at(const struct htab __arena *h, const void *key, __
 		if (inl + vlen > slot)
 			return -EAGAIN;
 	} else {
-		vp = arena_read_once(*(__u8 __arena *__arena *)cand->data);
+		vp = arena_read_once(*(__u8 __arena * __arena *)cand->data);
 		if (!arena_range_ok(vp, vlen))
 			return -EAGAIN;
 	}
@@ -401,8 +415,8 @@ static inline int htab_read_at(const struct htab __arena *h, const void *key, __
  * *vlen = full value length on a hit. Returns 0 hit; -E2BIG the value is longer than bufsz (*vlen
  * says how long; buf holds a prefix); otherwise as htab_read_at().
  */
-static inline int htab_read(const struct htab __arena *h, const void *key, __u32 klen,
-			    __u64 now_ns, void *buf, __u32 bufsz, __u32 *vlen)
+static inline int htab_read(const struct htab __arena *h, const void *key, __u32 klen, __u64 now_ns,
+			    void *buf, __u32 bufsz, __u32 *vlen)
 {
 	struct htab_read_res res;
 	int err = -EAGAIN, i;

@@ -34,26 +34,26 @@
 #include "arena.h"
 
 enum kv_type {
-	KV_FREE = 0,	/* slot is on a free list */
-	KV_STRING = 1,	/* value = vlen raw bytes */
-	KV_ZSET = 2,	/* value -> struct zset (issue 4) */
+	KV_FREE = 0,   /* slot is on a free list */
+	KV_STRING = 1, /* value = vlen raw bytes */
+	KV_ZSET = 2,   /* value -> struct zset (issue 4) */
 };
 
 #define KV_F_VAL_INLINE 0x01 /* value bytes are in data[] */
 #define KV_F_KEY_INLINE 0x02 /* key bytes are in data[] */
 
 struct kv_entry {
-	__u32 seq;		/* seqlock: even = published and stable, odd = not (see above) */
-	__u8 type;		/* enum kv_type */
-	__u8 flags;		/* KV_F_* */
-	__u16 db;		/* tag of the htab that links it (htab.tag; == db index until SWAPDB) */
-	__u32 klen;		/* key length in bytes */
-	__u32 vlen;		/* value length in bytes (<= kv_vcap()) */
-	__u32 hash;		/* low 32 bits of htab_hash(key): the bucket index at any table size */
-	__u32 access;		/* LRU clock or LFU counter (server/db.c); a hint, no seqlock needed */
-	__u64 expire_ns;	/* CLOCK_MONOTONIC deadline in ns; 0 = no expiry */
+	__u32 seq;	 /* seqlock: even = published and stable, odd = not (see above) */
+	__u8 type;	 /* enum kv_type */
+	__u8 flags;	 /* KV_F_* */
+	__u16 db;	 /* tag of the htab that links it (htab.tag; == db index until SWAPDB) */
+	__u32 klen;	 /* key length in bytes */
+	__u32 vlen;	 /* value length in bytes (<= kv_vcap()) */
+	__u32 hash;	 /* low 32 bits of htab_hash(key): the bucket index at any table size */
+	__u32 access;	 /* LRU clock or LFU counter (server/db.c); a hint, no seqlock needed */
+	__u64 expire_ns; /* CLOCK_MONOTONIC deadline in ns; 0 = no expiry */
 	struct kv_entry __arena *next; /* hash chain */
-	__u8 data[];		/* out-of-line pointers, inline key, inline value (see above) */
+	__u8 data[]; /* out-of-line pointers, inline key, inline value (see above) */
 };
 
 #define KV_HDR_SIZE 40
@@ -78,7 +78,7 @@ static inline __u8 __arena *kv_key(const struct kv_entry __arena *e)
 
 	if (flags & KV_F_KEY_INLINE)
 		return (__u8 __arena *)e->data + kv_ptrs_size(flags);
-	return *(__u8 __arena *__arena *)(e->data + (flags & KV_F_VAL_INLINE ? 0 : 8));
+	return *(__u8 __arena * __arena *)(e->data + (flags & KV_F_VAL_INLINE ? 0 : 8));
 }
 
 /* The value bytes (vlen used, kv_vcap() usable). */
@@ -89,7 +89,7 @@ static inline __u8 __arena *kv_val(const struct kv_entry __arena *e)
 	if (flags & KV_F_VAL_INLINE)
 		return (__u8 __arena *)e->data + kv_ptrs_size(flags) +
 		       (flags & KV_F_KEY_INLINE ? e->klen : 0);
-	return *(__u8 __arena *__arena *)e->data;
+	return *(__u8 __arena * __arena *)e->data;
 }
 
 /*
@@ -117,7 +117,7 @@ static inline __u32 kv_write_begin(struct kv_entry *e)
 {
 	__u32 s = e->seq + 1;
 
-	ARENA_ASSERT(s & 1); /* only a published (even) entry is edited in place */
+	ARENA_ASSERT(s & 1);	     /* only a published (even) entry is edited in place */
 	arena_write_once(e->seq, s); /* odd: readers now in doubt */
 	arena_smp_wmb();
 	return s;

@@ -18,24 +18,24 @@
 #include "alloc.h"
 #include "htab.h"
 
-#define ARENA_MAGIC 0x41524e414b563031ULL /* "ARNAKV01" */
+#define ARENA_MAGIC	     0x41524e414b563031ULL /* "ARNAKV01" */
 #define ARENA_LAYOUT_VERSION 1
-#define ARENA_MAX_DBS 16
+#define ARENA_MAX_DBS	     16
 
 struct arena_stats {
-	__u64 format_count;	/* arena_format() calls on this mapping */
+	__u64 format_count; /* arena_format() calls on this mapping */
 	__u64 reserved[7];
 };
 
 struct arena_hdr {
-	__u64 magic;		/* ARENA_MAGIC once formatted (written last) */
-	__u32 layout_version;	/* ARENA_LAYOUT_VERSION */
-	__u32 ndbs;		/* ARENA_MAX_DBS */
-	__u64 base;		/* ARENA_BASE the pointers were written for */
-	__u64 size;		/* ARENA_SIZE */
-	__u64 hdr_size;		/* sizeof(struct arena_hdr), to catch a mismatched build */
+	__u64 magic;	      /* ARENA_MAGIC once formatted (written last) */
+	__u32 layout_version; /* ARENA_LAYOUT_VERSION */
+	__u32 ndbs;	      /* ARENA_MAX_DBS */
+	__u64 base;	      /* ARENA_BASE the pointers were written for */
+	__u64 size;	      /* ARENA_SIZE */
+	__u64 hdr_size;	      /* sizeof(struct arena_hdr), to catch a mismatched build */
 	__u64 pad0[3];
-	struct arena_alloc_state alloc;	/* at ARENA_HDR_ALLOC_OFF */
+	struct arena_alloc_state alloc; /* at ARENA_HDR_ALLOC_OFF */
 	struct htab db[ARENA_MAX_DBS];
 	struct arena_stats stats;
 };
@@ -45,7 +45,7 @@ _Static_assert(__builtin_offsetof(struct arena_hdr, alloc) == ARENA_HDR_ALLOC_OF
 _Static_assert(__builtin_offsetof(struct arena_hdr, db) % 8 == 0, "db[] aligned");
 _Static_assert(sizeof(struct arena_hdr) <= ARENA_PAGE_SIZE, "arena_hdr fits its page");
 
-#define ARENA_HDR                                                                              \
+#define ARENA_HDR                                                                                  \
 	((struct arena_hdr __arena *)(unsigned long)(ARENA_BASE + ARENA_HDR_PAGE * ARENA_PAGE_SIZE))
 
 #endif /* ARENAKV_LAYOUT_H */

@@ -50,8 +50,8 @@ void arena_teardown(void);
  * Values longer than the program's buffer (AKV_VAL_CHUNK) are read in several runs that must all
  * see the same unmodified entry, else the read is in doubt.
  * Returns 0 hit, -ENOENT miss or expired, -EAGAIN in doubt (the entry changed under the reader),
- * -ENOTSUP when the arena is not a BPF arena, -E2BIG key longer than AKV_KEY_MAX, -EINVAL bad db,
- * or the -errno of bpf_prog_test_run_opts().
+ * -ENOTSUP when the arena is not a BPF arena, -E2BIG key longer than AKV_KEY_MAX, -EINVAL bad db
+ * or a key holding a non-string value, or the -errno of bpf_prog_test_run_opts().
  */
 int arena_kernel_lookup(int db, const void *key, size_t klen, void *buf, size_t bufsz,
 			size_t *vlen);

@@ -39,7 +39,9 @@
 #define CLOCK_NS_PER_MS	 1000000LL
 #define CLOCK_NS_PER_SEC 1000000000LL
 
-/* LRU clock: seconds, 24 bits, wraps every ~194 days (as Redis's LRU_CLOCK_MAX). */
+/* LRU clock: seconds, 24 bits, wraps every ~194 days (as Redis's LRU_CLOCK_MAX). Like the LFU
+ * minutes below it counts CLOCK_MONOTONIC (not unix time as in Redis), so a BPF program stamping
+ * kv_entry.access from bpf_ktime_get_ns() (the XDP fast path) agrees with user space. */
 #define CLOCK_LRU_BITS		24
 #define CLOCK_LRU_MAX		((1U << CLOCK_LRU_BITS) - 1)
 #define CLOCK_LRU_RESOLUTION_MS 1000

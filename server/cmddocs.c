@@ -32,17 +32,6 @@
 #include "server.h"
 #include "util.h"
 
-static void lower_copy(char *dst, size_t cap, const char *s, size_t n)
-{
-	size_t i;
-
-	if (n >= cap)
-		n = cap - 1;
-	for (i = 0; i < n; i++)
-		dst[i] = (s[i] >= 'A' && s[i] <= 'Z') ? (char)(s[i] - 'A' + 'a') : s[i];
-	dst[n] = '\0';
-}
-
 /* COMMAND INFO flag names in Redis's order. CMD_NO_MULTI is not shown: in arenakv it means
  * "runs at once inside MULTI", not Redis's "refused inside MULTI". */
 static const struct {
@@ -630,7 +619,7 @@ static void reply_doc_args(struct client *c, const struct doc_parser *p, int a)
 				     nested);
 		reply_cstr(c, "name");
 		if (d->type == DOC_PURE_TOKEN) {
-			lower_copy(name, sizeof(name), d->name, (size_t)d->nlen);
+			srv_lower_copy(name, sizeof(name), d->name, (size_t)d->nlen);
 			reply_cstr(c, name);
 		} else {
 			reply_bulk(c, d->name, (size_t)d->nlen);
@@ -793,7 +782,7 @@ static void command_docs(struct client *c)
 
 		if (!cmd)
 			continue;
-		lower_copy(name, sizeof(name), c->argv[j].ptr, c->argv[j].len);
+		srv_lower_copy(name, sizeof(name), c->argv[j].ptr, c->argv[j].len);
 		reply_cstr(c, name);
 		if (sub) {
 			char full[64];

@@ -42,6 +42,18 @@ static inline int srv_arity_ok(int arity, int argc)
 	return arity > 0 ? argc == arity : argc >= -arity;
 }
 
+/* Lower-cased copy of s[0..n) into dst (NUL-terminated, truncated to cap - 1 bytes). */
+static inline void srv_lower_copy(char *dst, size_t cap, const char *s, size_t n)
+{
+	size_t i;
+
+	if (n >= cap)
+		n = cap - 1;
+	for (i = 0; i < n; i++)
+		dst[i] = (s[i] >= 'A' && s[i] <= 'Z') ? (char)(s[i] - 'A' + 'a') : s[i];
+	dst[n] = '\0';
+}
+
 /* cmddocs.c: the COMMAND subcommands, and COMMAND with no subcommand (every command's info). */
 extern const struct srv_subcmd cmddocs_subs[];
 void cmddocs_all(struct client *c);

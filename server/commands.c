@@ -16,6 +16,7 @@
  * valid for the life of the process. Loop thread only for init; lookups are read-only.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -24,7 +25,10 @@
 #include "log.h"
 
 static const struct command **cmd_sorted;
+static struct command_stat *cmd_stats;	/* parallel to cmd_sorted */
 static size_t cmd_n;
+/* Pointer -> index into cmd_sorted, open addressing, same size as cmd_slots. */
+static __u32 *ptr_slots;
 static const struct command **cmd_slots;
 static size_t cmd_mask;
 
@@ -41,6 +45,11 @@ static __u64 cmd_hash(const char *s, size_t len)
 		h *= 1099511628211ULL;
 	}
 	return h;
+}
+
+static size_t ptr_hash(const struct command *c)
+{
+	return (size_t)(((__u64)(uintptr_t)c >> 4) * 0x9E3779B97F4A7C15ULL >> 20);
 }
 
 static int cmd_cmp(const void *a, const void *b)
@@ -62,6 +71,7 @@ int commands_init(void)
 		{ server_commands, "server_commands (t_server.c)" },
 		{ multi_commands, "multi_commands (multi.c)" },
 		{ arenakv_commands, "arenakv_commands (t_arenakv.c)" },
+		{ fastpath_commands, "fastpath_commands (fastpath.c)" },
 	};
 	size_t n = 0, k = 0, size = 1;
 
@@ -106,7 +116,49 @@ int commands_init(void)
 	}
 	cmd_n = k;
 	qsort(cmd_sorted, cmd_n, sizeof(*cmd_sorted), cmd_cmp);
+	cmd_stats = calloc(cmd_n ? cmd_n : 1, sizeof(*cmd_stats));
+	ptr_slots = malloc(size * sizeof(*ptr_slots));
+	if (!cmd_stats || !ptr_slots) {
+		free(cmd_stats);
+		free(ptr_slots);
+		free(cmd_sorted);
+		free(cmd_slots);
+		cmd_stats = NULL;
+		ptr_slots = NULL;
+		cmd_sorted = NULL;
+		cmd_slots = NULL;
+		return -ENOMEM;
+	}
+	memset(ptr_slots, 0xff, size * sizeof(*ptr_slots));
+	for (size_t i = 0; i < cmd_n; i++) {
+		size_t j = ptr_hash(cmd_sorted[i]) & cmd_mask;
+
+		while (ptr_slots[j] != UINT32_MAX)
+			j = (j + 1) & cmd_mask;
+		ptr_slots[j] = (__u32)i;
+	}
 	return 0;
+}
+
+struct command_stat *command_stat(const struct command *cmd)
+{
+	size_t j;
+
+	if (!ptr_slots || !cmd)
+		return NULL;
+	j = ptr_hash(cmd) & cmd_mask;
+	while (ptr_slots[j] != UINT32_MAX) {
+		if (cmd_sorted[ptr_slots[j]] == cmd)
+			return &cmd_stats[ptr_slots[j]];
+		j = (j + 1) & cmd_mask;
+	}
+	return NULL;
+}
+
+void command_stats_reset(void)
+{
+	if (cmd_stats)
+		memset(cmd_stats, 0, cmd_n * sizeof(*cmd_stats));
 }
 
 const struct command *command_lookup(const char *name, size_t len)

@@ -20,6 +20,7 @@ extern const struct command key_commands[];	 /* t_keys.c    (data)  */
 extern const struct command server_commands[];	 /* t_server.c  (admin) */
 extern const struct command multi_commands[];	 /* multi.c     (admin) */
 extern const struct command arenakv_commands[];	 /* t_arenakv.c (bpf)   */
+extern const struct command fastpath_commands[]; /* fastpath.c  (udp)   */
 
 /* Build the table. 0, -ENOMEM, or -EEXIST on a duplicate name. */
 int commands_init(void);
@@ -29,5 +30,22 @@ const struct command *command_lookup(const char *name, size_t len);
  * stable order (sorted by name). */
 size_t command_count(void);
 const struct command *command_at(size_t i);
+
+/*
+ * Per-command counters for INFO commandstats (Redis's cmdstat_* fields). conn.c bumps them:
+ * calls and nsec (CLOCK_MONOTONIC time inside the command function) in conn_call(),
+ * failed_calls when the call replied an error, rejected_calls when dispatch refused the command
+ * (arity, AUTH, OOM, MULTI rules). CONFIG RESETSTAT zeroes them. Loop thread only.
+ */
+struct command_stat {
+	__u64 calls;
+	__u64 nsec;
+	__u64 rejected_calls;
+	__u64 failed_calls;
+};
+
+/* The counters of cmd (a pointer returned by command_lookup/command_at), NULL for others. */
+struct command_stat *command_stat(const struct command *cmd);
+void command_stats_reset(void);
 
 #endif /* ARENAKV_COMMANDS_H */

@@ -33,7 +33,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "commands.h"
 #include "config.h"
+#include "fastpath.h"
 #include "log.h"
 #include "reply.h"
 #include "util.h"
@@ -134,10 +136,20 @@ static const struct cfg_enum arena_mode_enums[] = {
 	{ NULL, 0 },
 };
 
+static const struct cfg_enum fastpath_mode_enums[] = {
+	{ "auto", 0 },
+	{ "native", 1 },
+	{ "generic", 2 },
+	{ "tc", 3 },
+	{ "off", 4 },
+	{ NULL, 0 },
+};
+
 static int protected_mode; /* accepted for compatibility; arenakv does not enforce it */
 
 static int apply_listeners(const char **err);
 static int apply_hz(const char **err);
+static int apply_requirepass(const char **err);
 static int apply_maxclients(const char **err);
 
 /* Sorted by name: CONFIG GET * prints in this order. */
@@ -154,6 +166,11 @@ static const struct cfg_def config_table[] = {
 	{ "databases", CFG_INT, CFG_IMMUTABLE, &srv.databases, 1, SERVER_MAX_DATABASES, NULL, "16",
 	  NULL },
 	{ "dir", CFG_STRING, CFG_PROTECTED, &srv.dir, 0, 0, NULL, "", NULL },
+	{ "fastpath-allow", CFG_STRING, CFG_IMMUTABLE, &srv.fastpath_allow, 0, 0, NULL,
+	  "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7,fe80::/10", NULL },
+	{ "fastpath-iface", CFG_STRING, CFG_IMMUTABLE, &srv.fastpath_iface, 0, 0, NULL, "lo", NULL },
+	{ "fastpath-mode", CFG_SENUM, CFG_IMMUTABLE, &srv.fastpath_mode, 0, 0, fastpath_mode_enums,
+	  "auto", NULL },
 	{ "hz", CFG_INT, 0, &srv.hz, 0, INT_MAX, NULL, "10", apply_hz },
 	{ "io-engine", CFG_ENUM, CFG_IMMUTABLE, &srv.io_engine, 0, 0, io_engine_enums, "auto",
 	  NULL },
@@ -172,11 +189,12 @@ static const struct cfg_def config_table[] = {
 	{ "protected-mode", CFG_BOOL, 0, &protected_mode, 0, 1, NULL, "yes", NULL },
 	{ "proto-max-bulk-len", CFG_MEM_LL, 0, &srv.proto_max_bulk_len, 1024 * 1024, LLONG_MAX,
 	  NULL, "512mb", NULL },
-	{ "requirepass", CFG_STRING, 0, &srv.requirepass, 0, 0, NULL, "", NULL },
+	{ "requirepass", CFG_STRING, 0, &srv.requirepass, 0, 0, NULL, "", apply_requirepass },
 	{ "save", CFG_SAVE, 0, &srv.save, 0, 0, NULL, "3600 1 300 100 60 10000", NULL },
 	{ "tcp-backlog", CFG_INT, CFG_IMMUTABLE, &srv.tcp_backlog, 0, INT_MAX, NULL, "511", NULL },
 	{ "tcp-keepalive", CFG_INT, 0, &srv.tcp_keepalive, 0, INT_MAX, NULL, "300", NULL },
 	{ "timeout", CFG_INT, 0, &srv.timeout, 0, INT_MAX, NULL, "0", NULL },
+	{ "udp-port", CFG_INT, CFG_IMMUTABLE, &srv.udp_port, -1, 65535, NULL, "-1", NULL },
 };
 
 #define CONFIG_N (sizeof(config_table) / sizeof(config_table[0]))
@@ -562,6 +580,14 @@ static int apply_listeners(const char **err)
 	if (ret)
 		*err = "Failed to bind to specified addresses.";
 	return ret;
+}
+
+/* The XDP fast path authenticates with a token derived from requirepass (fastpath.c): the
+ * kernel's copy follows a CONFIG SET at once; failures are logged there, never fatal here. */
+static int apply_requirepass(const char **err)
+{
+	fastpath_auth_changed();
+	return 0;
 }
 
 /* Redis clamps hz into [1, 500] instead of refusing. */
@@ -1174,6 +1200,7 @@ out:
 void config_resetstat(void)
 {
 	memset(&srv.stats, 0, sizeof(srv.stats));
+	command_stats_reset();
 }
 
 void config_resetstat_command(struct client *c)

@@ -313,8 +313,10 @@ void conn_call(struct client *c)
 {
 	struct client *prev = srv.current_client;
 	const struct command *cmd = c->cmd;
-
 	__u32 was_executing = c->flags & CLIENT_EXECUTING; /* EXEC calls us nested */
+	struct command_stat *st = command_stat(cmd);
+	__u64 errors = srv.stats.total_error_replies;
+	__u64 t0 = clock_mono_ns();
 
 	srv.current_client = c;
 	c->flags |= CLIENT_EXECUTING;
@@ -322,15 +324,38 @@ void conn_call(struct client *c)
 	if (!was_executing)
 		c->flags &= ~CLIENT_EXECUTING;
 	srv.current_client = prev;
+	if (st) {
+		st->calls++;
+		st->nsec += clock_mono_ns() - t0;
+		if (srv.stats.total_error_replies != errors)
+			st->failed_calls++;
+	}
 	c->lastcmd = cmd;
 	c->cmds_processed++;
 	srv.stats.total_commands_processed++;
 }
 
-static void conn_reject(struct client *c)
+/*
+ * Redis's rejectCommand(): count the rejection, flag an open transaction, reply err (full text,
+ * "ERR ..." / "NOAUTH ..." / "OOM ..."). A rejected EXEC aborts the transaction instead, as
+ * Redis 7.0's execCommandAbort(): discard the queue and every WATCH (multi_client_free() is
+ * multi.c's discardTransaction) and reply EXECABORT with the reason, minus a leading "ERR ".
+ */
+static void conn_reject(struct client *c, const char *err)
 {
+	struct command_stat *st = command_stat(c->cmd);
+
+	if (st)
+		st->rejected_calls++;
 	if (c->flags & CLIENT_MULTI)
 		multi_flag_transaction(c);
+	if (c->cmd && !strcmp(c->cmd->name, "exec")) {
+		multi_client_free(c);
+		reply_errorf(c, "EXECABORT Transaction discarded because of: %s",
+			     strncmp(err, "ERR ", 4) ? err : err + 4);
+		return;
+	}
+	reply_error(c, err);
 }
 
 /* Run one parsed command: checks in Redis's order, then the call. */
@@ -341,24 +366,27 @@ static void conn_dispatch(struct client *c)
 	cmd = command_lookup(c->argv[0].ptr, c->argv[0].len);
 	c->cmd = cmd;
 	if (!cmd) {
-		conn_reject(c);
+		if (c->flags & CLIENT_MULTI)
+			multi_flag_transaction(c);
 		reply_unknown_command(c);
 		return;
 	}
 	if ((cmd->arity > 0 && c->argc != cmd->arity) || c->argc < -cmd->arity) {
-		conn_reject(c);
-		reply_wrong_arity(c, cmd->name);
+		char msg[128];
+
+		snprintf(msg, sizeof(msg), ERR_ARITY_FMT, cmd->name);
+		conn_reject(c, msg);
 		return;
 	}
 	if (auth_required(c) && !(cmd->flags & CMD_NO_AUTH)) {
-		conn_reject(c);
-		reply_error(c, ERR_NOAUTH);
+		conn_reject(c, ERR_NOAUTH);
 		return;
 	}
 	if (srv.maxmemory) {
 		/* Redis 7: DENYOOM commands, EXEC of a transaction holding one, and, inside
 		 * MULTI, every command but EXEC DISCARD QUIT RESET (queueing costs memory). */
 		int denyoom = (cmd->flags & CMD_DENYOOM) != 0;
+		int ret = 0;
 
 		if (!denyoom && (c->flags & CLIENT_MULTI)) {
 			if (!strcmp(cmd->name, "exec"))
@@ -367,9 +395,17 @@ static void conn_dispatch(struct client *c)
 				denyoom = strcmp(cmd->name, "discard") && strcmp(cmd->name, "quit") &&
 					  strcmp(cmd->name, "reset");
 		}
-		if (denyoom && db_evict_for_write() < 0) {
-			conn_reject(c);
-			reply_error(c, ERR_OOM);
+		if (denyoom) {
+			/* db_evict_for_write() counts the pending arguments of the current
+			 * client, as Redis counts the query buffer in used_memory. */
+			struct client *prev = srv.current_client;
+
+			srv.current_client = c;
+			ret = db_evict_for_write();
+			srv.current_client = prev;
+		}
+		if (ret < 0) {
+			conn_reject(c, ERR_OOM);
 			return;
 		}
 	}
@@ -389,6 +425,12 @@ static void conn_after_command(struct client *c)
 	c->argc = 0;
 	c->argv = NULL;
 	c->cmd = NULL;
+}
+
+void conn_execute(struct client *c)
+{
+	conn_dispatch(c);
+	conn_after_command(c);
 }
 
 /*

@@ -11,7 +11,7 @@
  * deadline is htab.nexpires (exact: deadlines are set on unpublished entries before linking or by
  * htab_set_expire()); user space keeps only a per-db scan cursor. The active cycle walks the main
  * table with htab_scan() from that cursor, collecting keys that have a deadline, up to
- * DB_EXPIRE_KEYS_PER_LOOP of them or DB_EXPIRE_BUCKETS_PER_LOOP buckets per round, deletes the
+ * DB_EXPIRE_KEYS_PER_LOOP of them or a bucket budget scaled by how sparse TTLs are, deletes the
  * expired ones and repeats while more than DB_EXPIRE_STALE_PERC percent of the sampled keys were
  * expired, exactly like Redis's activeExpireCycle, and stops when its time slice
  * (DB_EXPIRE_CYCLE_CPU_PERC of each cron period) is used. The cost of not having an expires index
@@ -24,14 +24,16 @@
  * entry pointers into db_vec first and acts on them between htab_scan() calls, which dict.c's
  * scan contract (and htab's) allows.
  *
- * Eviction. As Redis: before a command flagged CMD_DENYOOM, when used arena bytes exceed
+ * Eviction. As Redis: before a command flagged CMD_DENYOOM, when used arena bytes (plus the
+ * arguments of the command about to run, which redis-server would count as query buffer) exceed
  * maxmemory, keys are evicted one at a time until under the limit or the time slice
- * (DB_EVICT_TIME_LIMIT_US) is used. LRU/LFU/TTL policies keep a pool of the DB_EVPOOL_SIZE best
- * candidates seen so far, refilled by sampling maxmemory-samples keys per database per round;
- * the pool stores key copies (entries may be freed between rounds) and each pick is looked up
- * again. Random policies just take a random (volatile) key. Eviction never runs in the middle of
- * a command: db_new_string() fails with NULL on a full arena and the command replies -OOM, so a
- * command can hold an entry pointer across its own allocation without fearing it was evicted.
+ * (DB_EVICT_TIME_LIMIT_US) is used; a policy that finds nothing to evict means -OOM. LRU/LFU/TTL
+ * policies keep a pool of the DB_EVPOOL_SIZE best candidates seen so far, refilled by sampling
+ * maxmemory-samples keys per database per round; the pool stores key copies (entries may be freed
+ * between rounds) and each pick is looked up again. Random policies just take a random (volatile)
+ * key. Eviction never runs in the middle of a command: db_new_string() fails with NULL on a full
+ * arena and the command replies -OOM, so a command can hold an entry pointer across its own
+ * allocation without fearing it was evicted.
  *
  * LFU. kv_entry.access = minutes(16 bits) << 8 | counter(8 bits); the counter grows with
  * probability 1/((counter - LFU_INIT_VAL) * lfu_log_factor + 1) and decays by one per
@@ -53,7 +55,10 @@
 #define DB_EXPIRE_KEYS_PER_LOOP 20 /* keys with a deadline sampled per round (Redis: 20) */
 #endif
 #ifndef DB_EXPIRE_BUCKETS_PER_LOOP
-#define DB_EXPIRE_BUCKETS_PER_LOOP 400 /* buckets walked per round at most (Redis: 20 * keys) */
+#define DB_EXPIRE_BUCKETS_PER_LOOP 400 /* buckets walked per round at least (Redis: 20 * keys) */
+#endif
+#ifndef DB_EXPIRE_BUCKETS_MAX
+#define DB_EXPIRE_BUCKETS_MAX 65536 /* ... and at most, however sparse the TTLs */
 #endif
 #ifndef DB_EXPIRE_STALE_PERC
 #define DB_EXPIRE_STALE_PERC 25 /* repeat while more than this % sampled were expired */
@@ -69,6 +74,12 @@
 #endif
 #ifndef DB_EVICT_TIME_LIMIT_US
 #define DB_EVICT_TIME_LIMIT_US 500 /* Redis's default with maxmemory-eviction-tenacity 10 */
+#endif
+#ifndef DB_GRAVE_STEP
+#define DB_GRAVE_STEP 1000 /* entries freed per htab_clear_step() of an async flush */
+#endif
+#ifndef DB_GRAVE_TIME_US
+#define DB_GRAVE_TIME_US 2000 /* async-flush freeing time per cron call */
 #endif
 #ifndef DB_EVPOOL_SIZE
 #define DB_EVPOOL_SIZE 16
@@ -104,6 +115,14 @@ struct db_evcand {
 };
 
 static struct db_state db_st[ARENA_MAX_DBS];
+/*
+ * FLUSHDB/FLUSHALL ASYNC: a flushed table's contents are detached (htab_detach, O(1)) into its
+ * grave, a table in process memory no reader can reach, and freed from db_cron() in bounded
+ * steps. One grave per db; a second async flush of the same db before the first drained
+ * finishes the old grave first.
+ */
+static struct htab db_grave[ARENA_MAX_DBS];
+static int db_grave_busy[ARENA_MAX_DBS];
 static struct db_evcand db_evpool[DB_EVPOOL_SIZE];
 static __u64 db_rng_state = 0x9e3779b97f4a7c15ULL;
 
@@ -284,6 +303,13 @@ int db_init(void)
 	}
 	db_rng_state ^= clock_mono_ns() | 1;
 	db_clock_tick();
+	for (i = 0; i < ARENA_MAX_DBS; i++) {
+		/* A grave from a previous arena points into memory that is gone: forget it. */
+		memset(&db_grave[i], 0, sizeof(db_grave[i]));
+		if (htab_init(&db_grave[i], 0))
+			return -ENOMEM;
+		db_grave_busy[i] = 0;
+	}
 	/* A formatted arena starts empty; a non-empty one would need its expires counted. */
 	for (i = 0; i < ARENA_MAX_DBS; i++)
 		if (htab_count(db_table(i)) != 0)
@@ -402,6 +428,11 @@ struct kv_entry *db_new_string(int dbid, const void *key, size_t klen, const voi
 	if (vcap < vlen)
 		vcap = vlen;
 	if (klen > UINT32_MAX || vcap > UINT32_MAX)
+		return NULL;
+	/* A value larger than the whole maxmemory can never fit, whatever is evicted: refuse it
+	 * here, as redis-server does through its query buffer accounting. (Values that merely
+	 * cross the limit are left to db_evict_for_write() before the next write.) */
+	if (srv.maxmemory && (unsigned long long)klen + vlen > srv.maxmemory)
 		return NULL;
 	e = kv_new(KV_STRING, key, (__u32)klen, (__u32)vlen, (__u32)vcap);
 	if (!e)
@@ -645,6 +676,62 @@ void db_flush_all(void)
 		db_flush(i);
 }
 
+/* Free every entry of dbid's grave now (a second async flush came before the first drained). */
+static void db_grave_drain(int dbid)
+{
+	while (htab_clear_step(&db_grave[dbid], 1 << 16) > 0)
+		;
+	db_grave_busy[dbid] = 0;
+}
+
+void db_flush_async(int dbid)
+{
+	__u64 n = db_size(dbid);
+
+	multi_touch_db(dbid);
+	if (db_grave_busy[dbid])
+		db_grave_drain(dbid);
+	htab_detach(db_table(dbid), &db_grave[dbid]);
+	db_grave_busy[dbid] = 1;
+	db_st[dbid].avg_ttl_ms = 0;
+	db_st[dbid].expire_cursor = 0;
+	srv.dirty += n;
+}
+
+void db_flush_all_async(void)
+{
+	int i;
+
+	for (i = 0; i < ARENA_MAX_DBS; i++)
+		db_flush_async(i);
+}
+
+/* From the cron: free detached entries, DB_GRAVE_STEP at a time, for at most DB_GRAVE_TIME_US. */
+static void db_grave_cron(void)
+{
+	__u64 deadline = clock_mono_ns() + DB_GRAVE_TIME_US * 1000ULL;
+	int i;
+
+	for (i = 0; i < ARENA_MAX_DBS; i++) {
+		while (db_grave_busy[i]) {
+			if (htab_clear_step(&db_grave[i], DB_GRAVE_STEP) == 0)
+				db_grave_busy[i] = 0;
+			if (clock_mono_ns() >= deadline)
+				return;
+		}
+	}
+}
+
+int db_flush_pending(void)
+{
+	int i;
+
+	for (i = 0; i < ARENA_MAX_DBS; i++)
+		if (db_grave_busy[i])
+			return 1;
+	return 0;
+}
+
 void db_swap(int a, int b)
 {
 	struct db_state t;
@@ -681,8 +768,19 @@ static int db_expire_db(int dbid, __u64 deadline_ns)
 		__u64 now;
 		size_t i;
 
-		if (!htab_expires_count(h))
+		__u64 nexp = htab_expires_count(h), max_buckets;
+
+		if (!nexp)
 			return 0;
+		/* Redis samples its expires dict; we walk the main table, where one bucket in
+		 * about size/nexp holds a key with a TTL. Scale the walk so a round still finds
+		 * about DB_EXPIRE_KEYS_PER_LOOP of them when TTLs are sparse (the time limit below
+		 * still bounds the whole cycle). */
+		max_buckets = 2 * DB_EXPIRE_KEYS_PER_LOOP * (db_size(dbid) / nexp + 1);
+		if (max_buckets < DB_EXPIRE_BUCKETS_PER_LOOP)
+			max_buckets = DB_EXPIRE_BUCKETS_PER_LOOP;
+		if (max_buckets > DB_EXPIRE_BUCKETS_MAX)
+			max_buckets = DB_EXPIRE_BUCKETS_MAX;
 		db_vec_reset(&db_walk, 1);
 		/* Stop at the end of a pass (cursor 0): going on from 0 in the same round could
 		 * collect an entry twice and delete it twice. */
@@ -690,7 +788,7 @@ static int db_expire_db(int dbid, __u64 deadline_ns)
 			cursor = htab_scan(h, cursor, db_vec_collect, &db_walk);
 			buckets++;
 		} while (cursor != 0 && db_walk.n < DB_EXPIRE_KEYS_PER_LOOP &&
-			 buckets < DB_EXPIRE_BUCKETS_PER_LOOP);
+			 (__u64)buckets < max_buckets);
 		st->expire_cursor = cursor;
 
 		now = clock_mono_ns();
@@ -752,12 +850,20 @@ static void db_rehash_cron(void)
 	}
 }
 
+static int db_evict_to(__u64 pending);
+
 void db_cron(void)
 {
 	db_clock_tick();
 	if (srv.active_expire)
 		db_active_expire_cycle();
 	db_rehash_cron();
+	db_grave_cron();
+	/* Eviction that ran out of its slice in a write goes on here even if no write comes
+	 * (Redis keeps a timer for that); one bounded slice per tick. */
+	if (srv.maxmemory && srv.maxmemory_policy != MAXMEMORY_NO_EVICTION &&
+	    arena_used_bytes() > srv.maxmemory)
+		(void)db_evict_to(0);
 }
 
 /* ---- eviction ----------------------------------------------------------------------------------
@@ -928,17 +1034,39 @@ static int db_evict_one(void)
 	return -ENOENT;
 }
 
-int db_evict_for_write(void)
+/*
+ * Bytes the command being dispatched holds in its arguments. redis-server counts client query
+ * buffers in used_memory, so a SET whose value alone exceeds what is left is refused before it
+ * runs; counting the arguments of the client being dispatched (srv.current_client, set by the
+ * core) gives the same answer without charging every idle connection's buffer.
+ */
+static __u64 db_pending_bytes(void)
+{
+	const struct client *c = srv.current_client;
+	__u64 n = 0;
+	int i;
+
+	if (!c || !c->argv)
+		return 0;
+	for (i = 0; i < c->argc; i++)
+		n += c->argv[i].len;
+	return n;
+}
+
+/* Evict until arena_used_bytes() + pending fits maxmemory; see db_evict_for_write(). */
+static int db_evict_to(__u64 pending)
 {
 	__u64 deadline;
 	unsigned n = 0;
 
-	if (!srv.maxmemory || arena_used_bytes() <= srv.maxmemory)
+	if (!srv.maxmemory)
+		return 0;
+	if (arena_used_bytes() + pending <= srv.maxmemory)
 		return 0;
 	if (srv.maxmemory_policy == MAXMEMORY_NO_EVICTION)
 		return -ENOMEM;
 	deadline = clock_mono_ns() + DB_EVICT_TIME_LIMIT_US * 1000ULL;
-	while (arena_used_bytes() > srv.maxmemory) {
+	while (arena_used_bytes() + pending > srv.maxmemory) {
 		if (db_evict_one() < 0)
 			return -ENOMEM;
 		/* Out of time after freeing something: let this command run, continue next time. */
@@ -946,6 +1074,11 @@ int db_evict_for_write(void)
 			return 0;
 	}
 	return 0;
+}
+
+int db_evict_for_write(void)
+{
+	return db_evict_to(db_pending_bytes());
 }
 
 size_t db_entry_mem_usage(const struct kv_entry *e)

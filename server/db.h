@@ -4,16 +4,21 @@
  *
  * Each of the 16 databases is one struct htab in the arena header page (index/layout.h). This
  * module is the only server code that links, unlinks, replaces or frees entries and the only code
- * that writes kv_entry.expire_ns and kv_entry.access. Command modules go through it for every
- * keyspace change so that four things stay true for every key, whatever command touched it:
+ * that writes kv_entry.expire_ns. kv_entry.access is written here and by the XDP fast path on
+ * its hits (bpf/fp_answer.h), with the same clocks (clock.h derives them from CLOCK_MONOTONIC,
+ * which BPF reads as bpf_ktime_get_ns()); either side may overwrite the other's stamp. Command
+ * modules go through it for every keyspace change so that four things stay true for every key,
+ * whatever command touched it:
  *
  *  1. Lazy expiry: a key whose deadline (CLOCK_MONOTONIC ns, see clock.h) has passed does not
  *     exist. Every lookup checks the deadline and deletes the key on the spot, counting it in
  *     srv.stats.expired_keys. The active cycle in db_cron() catches keys nobody asks for.
  *  2. No partial writes: a new value is allocated before anything is unlinked; on a full arena
- *     (allocation fails and eviction cannot help) the caller gets -ENOMEM and the old value is
- *     untouched. Replacing a key is one htab_replace(), so a lock-free reader (BPF, another
- *     process) sees the old entry or the new one, never neither.
+ *     (or a value larger than all of maxmemory) the allocation fails, the caller replies -OOM
+ *     and the old value is untouched. Allocation never evicts (eviction runs only before a
+ *     command, in db_evict_for_write(), and from db_cron()), so a command may hold entry
+ *     pointers across its own allocations. Replacing a key is one htab_replace(), so a
+ *     lock-free reader (BPF, another process) sees the old entry or the new one, never neither.
  *  3. WATCH: every modification, expiry deletion, eviction, flush and swap is reported to
  *     multi.c before the command returns: multi_touch_key() after a key changed,
  *     multi_touch_db() before a flush, multi_touch_swapdb() before a swap (server/multi.h).
@@ -56,7 +61,8 @@
 /* db_set flags. */
 #define DB_SET_KEEPTTL 0x1 /* keep the old key's deadline instead of taking expire_ns */
 
-/* Start-up: resets the module's per-db counters (the arena must be formatted). 0 / -errno. */
+/* Start-up, after arena_format(): resets scan cursors, the eviction pool and the access clocks.
+ * 0, or -EEXIST when the arena already holds keys (their state is not rebuilt). */
 int db_init(void);
 
 /* The table of database dbid (0..ARENA_MAX_DBS-1). */
@@ -79,9 +85,9 @@ int db_exists(int dbid, const void *key, size_t klen);
 
 /*
  * Allocate an unlinked string entry holding key and val (vlen bytes copied, val may be NULL to
- * leave the bytes for the caller to fill) with room for vcap >= vlen bytes. On a full arena it
- * evicts (when the policy allows) and retries. NULL when memory cannot be found. The entry's
- * access clock is initialised for the current policy.
+ * leave the bytes for the caller to fill) with room for vcap >= vlen bytes. It never evicts.
+ * NULL on a full arena, or when key + value exceed maxmemory (can never fit). The entry is
+ * unpublished until db_link(); its access clock is initialised for the current policy.
  */
 struct kv_entry *db_new_string(int dbid, const void *key, size_t klen, const void *val, size_t vlen,
 			       size_t vcap);
@@ -159,14 +165,24 @@ __u64 db_scan(int dbid, __u64 cursor, long count, int flags,
 void db_flush(int dbid);
 void db_flush_all(void);
 void db_swap(int a, int b);
+/*
+ * FLUSHDB ASYNC / FLUSHALL ASYNC: the db is empty at once (O(1)); its entries are freed from
+ * db_cron() in bounded steps (used memory goes down as they are). db_flush_pending() is 1 while
+ * some are left (INFO lazyfree_pending_objects-like reporting, tests).
+ */
+void db_flush_async(int dbid);
+void db_flush_all_async(void);
+int db_flush_pending(void);
 
 /* Periodic work at srv.hz: active expiry cycle and incremental rehash, bounded in time. */
 void db_cron(void);
 
 /*
- * Called by dispatch before CMD_DENYOOM commands. 0 when under maxmemory (or no limit) or when
- * eviction freed enough (or ran out of its time slice after freeing something); -ENOMEM when
- * over the limit and the policy (or an empty candidate set) can free nothing: reply -OOM.
+ * Called by dispatch before CMD_DENYOOM commands. "Used" is arena_used_bytes() plus the argument
+ * bytes of srv.current_client when the core has set it (redis-server counts query buffers).
+ * 0 when under maxmemory (or no limit) or when eviction freed enough (or ran out of its time
+ * slice after freeing something); -ENOMEM when over the limit and the policy (or an empty
+ * candidate set) can free nothing: reply -OOM.
  */
 int db_evict_for_write(void);
 

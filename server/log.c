@@ -84,7 +84,7 @@ void log_from_signal(int level, const char *msg)
 	size_t n = 0;
 	int fd = STDOUT_FILENO, own = 0;
 	pid_t pid = getpid();
-	char digits[16];
+	char digits[24];
 	int nd = 0;
 
 	if (level < srv.loglevel)
@@ -95,9 +95,23 @@ void log_from_signal(int level, const char *msg)
 	} while (pid && nd < (int)sizeof(digits));
 	while (nd)
 		buf[n++] = digits[--nd];
-	const char *mid = ":signal-handler ";
+	/* Redis's form: "pid:signal-handler (unixtime) message"; clock_gettime is signal-safe. */
+	const char *mid = ":signal-handler (";
+	struct timespec ts;
+	long long secs;
+
 	for (const char *p = mid; *p && n < sizeof(buf) - 2; p++)
 		buf[n++] = *p;
+	secs = clock_gettime(CLOCK_REALTIME, &ts) == 0 ? (long long)ts.tv_sec : 0;
+	nd = 0;
+	do {
+		digits[nd++] = '0' + secs % 10;
+		secs /= 10;
+	} while (secs && nd < (int)sizeof(digits));
+	while (nd)
+		buf[n++] = digits[--nd];
+	buf[n++] = ')';
+	buf[n++] = ' ';
 	for (const char *p = msg; *p && n < sizeof(buf) - 2; p++)
 		buf[n++] = *p;
 	buf[n++] = '\n';

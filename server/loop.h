@@ -62,6 +62,12 @@ struct loop_engine {
 	void (*conn_update)(struct client *c);
 	/* conn.c closed c: cancel its I/O, then call conn_release(c) once nothing is in flight. */
 	void (*conn_close)(struct client *c);
+	/* Call cb(arg) on the loop thread whenever fd is readable (level-triggered: cb drains
+	 * the nonblocking fd or is called again). For datagram sockets, timerfds, ring buffers.
+	 * 0 or -errno. */
+	int (*watch)(int fd, void (*cb)(void *arg), void *arg);
+	/* Stop watching fd (does not close it). Safe from inside cb; unknown fd: no-op. */
+	void (*unwatch)(int fd);
 	/* Run until srv.shutdown_asap. 0 or -errno on a fatal engine error. */
 	int (*run)(void);
 	/* Release the engine (after run returned and every client was released). */
@@ -106,6 +112,10 @@ void conn_write_done(struct client *c, long n);
 
 /* The engine has no I/O in flight for a closed client any more: free it. */
 void conn_release(struct client *c);
+
+/* Parse-free dispatch of one command already in c->argv/argc (fake clients: UDP): the same
+ * checks and stats as a TCP command, then the per-command reset. */
+void conn_execute(struct client *c);
 
 /* Periodic work, called srv.hz times per second. */
 void conn_cron(void);

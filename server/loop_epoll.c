@@ -34,7 +34,17 @@
 #define ACCEPT_MAX_PER_CALL 1000
 #define WRITE_MAX_PER_CALL (1024 * 1024)
 
-enum { ETAG_LISTENER = 1, ETAG_CLIENT = 2 };
+enum { ETAG_LISTENER = 1, ETAG_CLIENT = 2, ETAG_WATCH = 3 };
+
+struct epoll_watch {
+	int fd;
+	void (*cb)(void *arg);
+	void *arg;
+	int dead;
+	struct epoll_watch *next;
+};
+
+static struct epoll_watch *watches;
 
 struct epoll_listener {
 	int fd;
@@ -91,6 +101,55 @@ static void epoll_unlisten(int fd)
 		}
 	}
 	close(fd);
+}
+
+static int epoll_watch_fd(int fd, void (*cb)(void *arg), void *arg)
+{
+	struct epoll_watch *w = calloc(1, sizeof(*w));
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	if (!w)
+		return -ENOMEM;
+	w->fd = fd;
+	w->cb = cb;
+	w->arg = arg;
+	ev.data.u64 = pack(w, ETAG_WATCH);
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev)) {
+		int err = -errno;
+
+		free(w);
+		return err;
+	}
+	w->next = watches;
+	watches = w;
+	return 0;
+}
+
+/* Removed from the set at once; freed after the current batch of events (dead). */
+static void epoll_unwatch_fd(int fd)
+{
+	for (struct epoll_watch *w = watches; w; w = w->next)
+		if (w->fd == fd && !w->dead) {
+			epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL);
+			w->dead = 1;
+			return;
+		}
+}
+
+static void watches_reap(void)
+{
+	struct epoll_watch **pp = &watches;
+
+	while (*pp) {
+		struct epoll_watch *w = *pp;
+
+		if (w->dead) {
+			*pp = w->next;
+			free(w);
+		} else {
+			pp = &w->next;
+		}
+	}
 }
 
 /* Make the registered event mask match what conn.c wants. */
@@ -285,6 +344,13 @@ static int epoll_run(void)
 				handle_accept(p);
 				continue;
 			}
+			if ((evs[i].data.u64 & 7) == ETAG_WATCH) {
+				struct epoll_watch *w = p;
+
+				if (!w->dead)
+					w->cb(w->arg);
+				continue;
+			}
 			struct client *c = p;
 			__u32 e = evs[i].events;
 
@@ -304,6 +370,7 @@ static int epoll_run(void)
 			if (e & EPOLLOUT)
 				write_now(c);
 		}
+		watches_reap();
 		now = clock_mono_ns();
 		if (now >= next_cron) {
 			conn_cron();
@@ -319,6 +386,9 @@ static void epoll_fini(void)
 	flush_pending_writes();
 	while (listeners)
 		epoll_unlisten(listeners->fd);
+	for (struct epoll_watch *w = watches; w; w = w->next)
+		w->dead = 1;
+	watches_reap();
 	if (epfd >= 0)
 		close(epfd);
 	epfd = -1;
@@ -332,6 +402,8 @@ const struct loop_engine loop_epoll_engine = {
 	.conn_add = epoll_conn_add,
 	.conn_update = epoll_conn_update,
 	.conn_close = epoll_conn_close,
+	.watch = epoll_watch_fd,
+	.unwatch = epoll_unwatch_fd,
 	.run = epoll_run,
 	.fini = epoll_fini,
 };

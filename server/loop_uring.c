@@ -29,6 +29,7 @@
  */
 #include <errno.h>
 #include <liburing.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -40,7 +41,22 @@
 #define URING_ENTRIES 4096
 #define URING_CQ_ENTRIES 16384
 
-enum { TAG_NONE = 0, TAG_ACCEPT = 1, TAG_RECV = 2, TAG_SEND = 3, TAG_TIMER = 4 };
+enum { TAG_NONE = 0, TAG_ACCEPT = 1, TAG_RECV = 2, TAG_SEND = 3, TAG_TIMER = 4, TAG_WATCH = 5 };
+
+/* A watched fd: a single-shot POLLIN re-armed after every callback. Single-shot on purpose:
+ * arming polls the file at once, so an fd the callback left readable (it handles a bounded
+ * batch) completes again immediately - level-triggered, like epoll. Freed on its final CQE
+ * after unwatch. */
+struct uring_watch {
+	int fd;
+	void (*cb)(void *arg);
+	void *arg;
+	int armed;
+	int dead;
+	struct uring_watch *next;
+};
+
+static struct uring_watch *watches;
 #define TAG_MASK 7ULL
 
 struct uring_listener {
@@ -226,6 +242,74 @@ static void arm_send(struct client *c)
 	lc->send_bytes = bytes;
 }
 
+static int arm_watch(struct uring_watch *w)
+{
+	struct io_uring_sqe *sqe = get_sqe();
+
+	if (!sqe)
+		return -EBUSY;
+	io_uring_prep_poll_add(sqe, w->fd, POLLIN);
+	io_uring_sqe_set_data64(sqe, pack(w, TAG_WATCH));
+	w->armed = 1;
+	return 0;
+}
+
+static int uring_watch_fd(int fd, void (*cb)(void *arg), void *arg)
+{
+	struct uring_watch *w = calloc(1, sizeof(*w));
+	int ret;
+
+	if (!w)
+		return -ENOMEM;
+	w->fd = fd;
+	w->cb = cb;
+	w->arg = arg;
+	ret = arm_watch(w);
+	if (ret) {
+		free(w);
+		return ret;
+	}
+	w->next = watches;
+	watches = w;
+	return 0;
+}
+
+static void watch_free(struct uring_watch *w)
+{
+	struct uring_watch **pp;
+
+	for (pp = &watches; *pp; pp = &(*pp)->next)
+		if (*pp == w) {
+			*pp = w->next;
+			break;
+		}
+	free(w);
+}
+
+static void uring_unwatch_fd(int fd)
+{
+	struct uring_watch *w;
+	struct io_uring_sqe *sqe;
+
+	for (w = watches; w; w = w->next)
+		if (w->fd == fd && !w->dead)
+			break;
+	if (!w)
+		return;
+	w->dead = 1;
+	if (!w->armed) {
+		watch_free(w);
+		return;
+	}
+	sqe = get_sqe();
+	if (sqe) {
+		io_uring_prep_poll_remove(sqe, pack(w, TAG_WATCH));
+		io_uring_sqe_set_data64(sqe, pack(NULL, TAG_NONE));
+		/* submit now: the caller may close fd right after */
+		io_uring_submit(&ring);
+	}
+}
+
 static int uring_conn_add(struct client *c)
 {
 	arm_recv(c);
@@ -341,6 +425,24 @@ static void handle_cqe(struct io_uring_cqe *cqe)
 		conn_write_done(c, res); /* may free c */
 		break;
 	}
+	case TAG_WATCH: {
+		struct uring_watch *w = p;
+
+		if (!(cqe->flags & IORING_CQE_F_MORE))
+			w->armed = 0;
+		if (w->dead) {
+			if (!w->armed)
+				watch_free(w);
+			break;
+		}
+		if (res >= 0 || res == -EINTR)
+			w->cb(w->arg);
+		else
+			log_warning("poll on fd %d: %s", w->fd, strerror(-res));
+		if (!w->dead && !w->armed)
+			arm_watch(w);
+		break;
+	}
 	case TAG_TIMER:
 		conn_cron();
 		for (struct uring_listener *l = listeners; l; l = l->next)
@@ -393,7 +495,7 @@ static int uring_run(void)
 static void uring_fini(void)
 {
 	/* Let cancelled clients and listeners complete so everything is freed (bounded wait). */
-	for (int i = 0; i < 200 && (closing_clients > 0 || listeners); i++) {
+	for (int i = 0; i < 200 && (closing_clients > 0 || listeners || watches); i++) {
 		struct __kernel_timespec ts = { .tv_sec = 0, .tv_nsec = 5 * 1000000 };
 		struct io_uring_cqe *cqe;
 		unsigned head, count = 0;
@@ -418,6 +520,8 @@ const struct loop_engine loop_uring_engine = {
 	.conn_add = uring_conn_add,
 	.conn_update = uring_conn_update,
 	.conn_close = uring_conn_close,
+	.watch = uring_watch_fd,
+	.unwatch = uring_unwatch_fd,
 	.run = uring_run,
 	.fini = uring_fini,
 };

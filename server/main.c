@@ -29,8 +29,10 @@
 #include "commands.h"
 #include "config.h"
 #include "db.h"
+#include "fastpath.h"
 #include "log.h"
 #include "loop.h"
+#include "udp.h"
 
 #define RESERVED_FDS 32 /* Redis's CONFIG_MIN_RESERVED_FDS: logs, listeners, BPF, the ring */
 
@@ -209,6 +211,14 @@ int main(int argc, char **argv)
 		arena_teardown();
 		return 1;
 	}
+	if (udp_open()) {
+		log_warning("Failed listening on port %d (udp), aborting.", udp_port_effective());
+		conn_listeners_close();
+		loop->fini();
+		arena_teardown();
+		return 1;
+	}
+	fastpath_start();
 	if (write_pidfile()) {
 		conn_listeners_close();
 		loop->fini();
@@ -223,6 +233,8 @@ int main(int argc, char **argv)
 
 	if (got_signal)
 		log_warning("User requested shutdown..."); /* SHUTDOWN logs its own line */
+	fastpath_stop();
+	udp_close();
 	conn_listeners_close();
 	conn_close_all();
 	loop->fini();

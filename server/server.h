@@ -244,6 +244,10 @@ struct server {
 	int io_engine;			/* enum io_engine (directive io-engine; env ARENAKV_IO wins) */
 	char *arena_mode;		/* arena-mode auto|bpf|mmap */
 	int active_expire;		/* active-expire-enabled yes|no (tests) */
+	int udp_port;			/* udp-port: -1 = same as port, 0 = no UDP (udp.c) */
+	char *fastpath_mode;		/* fastpath-mode auto|native|generic|tc|off (fastpath.c) */
+	char *fastpath_iface;		/* fastpath-iface, comma list, default "lo" */
+	char *fastpath_allow;		/* fastpath-allow, comma list of CIDRs */
 
 	/* --- runtime state --- */
 	pid_t pid;

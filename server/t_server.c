@@ -42,6 +42,7 @@
 
 #include "alloc.h"
 #include "arena_bpf.h"
+#include "fastpath.h"
 #include "clock.h"
 #include "cmddocs.h"
 #include "commands.h"
@@ -236,17 +237,6 @@ static int arg_int_or_reply(struct client *c, const struct arg *a, int *out)
 	}
 	*out = (int)v;
 	return 0;
-}
-
-static void lower_copy(char *dst, size_t cap, const char *s, size_t n)
-{
-	size_t i;
-
-	if (n >= cap)
-		n = cap - 1;
-	for (i = 0; i < n; i++)
-		dst[i] = (s[i] >= 'A' && s[i] <= 'Z') ? (char)(s[i] - 'A' + 'a') : s[i];
-	dst[n] = '\0';
 }
 
 /* ---- container commands: subcommand tables ------------------------------------------------ */
@@ -593,6 +583,8 @@ enum info_sec {
 	INFO_LATENCYSTATS,
 	INFO_CLUSTER,
 	INFO_KEYSPACE,
+	INFO_ARENA,
+	INFO_FASTPATH,
 	INFO_NSECTIONS,
 };
 
@@ -613,6 +605,8 @@ static const struct {
 	[INFO_LATENCYSTATS] = { "latencystats", 0 },
 	[INFO_CLUSTER] = { "cluster", 1 },
 	[INFO_KEYSPACE] = { "keyspace", 1 },
+	[INFO_ARENA] = { "arena", 0 },
+	[INFO_FASTPATH] = { "fastpath", 1 },
 };
 
 static void info_server(struct sbuf *b)
@@ -728,6 +722,8 @@ static void info_persistence(struct sbuf *b)
 		  "aof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\naof_last_write_status:ok\r\n");
 }
 
+/* Redis 7.0's "# Stats" field order; fields for features we lack (replication, forks,
+ * defrag, tracking) are left out rather than printed as invented zeros. */
 static void info_stats(struct sbuf *b)
 {
 	const struct server_stats *s = &srv.stats;
@@ -737,21 +733,70 @@ static void info_stats(struct sbuf *b)
 		(unsigned long long)s->total_connections_received);
 	sb_catf(b, "total_commands_processed:%llu\r\n",
 		(unsigned long long)s->total_commands_processed);
+	sb_catf(b, "instantaneous_ops_per_sec:%lld\r\n", srv.instantaneous_ops_per_sec);
 	sb_catf(b, "total_net_input_bytes:%llu\r\n", (unsigned long long)s->total_net_input_bytes);
 	sb_catf(b, "total_net_output_bytes:%llu\r\n",
 		(unsigned long long)s->total_net_output_bytes);
+	sb_catf(b, "instantaneous_input_kbps:%.2f\r\n", srv.instantaneous_input_kbps);
+	sb_catf(b, "instantaneous_output_kbps:%.2f\r\n", srv.instantaneous_output_kbps);
 	sb_catf(b, "rejected_connections:%llu\r\n", (unsigned long long)s->rejected_connections);
 	sb_catf(b, "expired_keys:%llu\r\n", (unsigned long long)s->expired_keys);
 	sb_catf(b, "evicted_keys:%llu\r\n", (unsigned long long)s->evicted_keys);
+	sb_cat(b, "evicted_clients:0\r\n"); /* arenakv never evicts clients */
 	sb_catf(b, "keyspace_hits:%llu\r\n", (unsigned long long)s->keyspace_hits);
 	sb_catf(b, "keyspace_misses:%llu\r\n", (unsigned long long)s->keyspace_misses);
 	sb_cat(b, "pubsub_channels:0\r\npubsub_patterns:0\r\npubsubshard_channels:0\r\n");
-	sb_catf(b, "total_error_replies:%llu\r\n", (unsigned long long)s->total_error_replies);
 	sb_catf(b, "unexpected_error_replies:%llu\r\n",
 		(unsigned long long)s->unexpected_error_replies);
+	sb_catf(b, "total_error_replies:%llu\r\n", (unsigned long long)s->total_error_replies);
 	sb_catf(b, "client_query_buffer_limit_disconnections:%llu\r\n",
 		(unsigned long long)s->client_qbuf_limit_disconnections);
 	sb_catf(b, "watched_keys:%zu\r\n", multi_watched_keys());
+}
+
+/* cmdstat_<name>:calls=..,usec=..,usec_per_call=..,rejected_calls=..,failed_calls=.. for every
+ * command that was called or refused (conn.c keeps the counters, see commands.h). Container
+ * commands are counted as a whole ("config"), not per subcommand as Redis does. */
+static void info_commandstats(struct sbuf *b)
+{
+	size_t i, n = command_count();
+
+	sb_cat(b, "# Commandstats\r\n");
+	for (i = 0; i < n; i++) {
+		const struct command *cmd = command_at(i);
+		const struct command_stat *st = command_stat(cmd);
+		unsigned long long usec;
+
+		if (!st || (!st->calls && !st->rejected_calls && !st->failed_calls))
+			continue;
+		usec = st->nsec / 1000;
+		sb_catf(b,
+			"cmdstat_%s:calls=%llu,usec=%llu,usec_per_call=%.2f,rejected_calls=%llu,"
+			"failed_calls=%llu\r\n",
+			cmd->name, (unsigned long long)st->calls, usec,
+			st->calls ? (double)usec / (double)st->calls : 0.0,
+			(unsigned long long)st->rejected_calls, (unsigned long long)st->failed_calls);
+	}
+}
+
+/* arenakv's own section (INFO arena, all, everything): where the index lives and how the
+ * kernel-side reader has fared. */
+static void info_arena(struct sbuf *b)
+{
+	struct arena_kernel_stats ks;
+
+	memset(&ks, 0, sizeof(ks));
+	arena_kernel_stats(&ks);
+	sb_cat(b, "# Arena\r\n");
+	sb_catf(b, "arena_backend:%s\r\n", arena_backend());
+	sb_catf(b, "arena_fallback_reason:%s\r\n", arena_fallback_reason());
+	sb_catf(b, "arena_used_bytes:%llu\r\n", (unsigned long long)arena_used_bytes());
+	sb_catf(b, "arena_resident_bytes:%llu\r\n", (unsigned long long)arena_resident_bytes());
+	sb_catf(b, "kernel_lookups:%llu\r\n", (unsigned long long)ks.lookups);
+	sb_catf(b, "kernel_runs:%llu\r\n", (unsigned long long)ks.runs);
+	sb_catf(b, "kernel_doubt_retries:%llu\r\n", (unsigned long long)ks.doubt_retries);
+	sb_catf(b, "kernel_chunk_restarts:%llu\r\n", (unsigned long long)ks.chunk_restarts);
+	sb_catf(b, "kernel_in_doubt:%llu\r\n", (unsigned long long)ks.in_doubt);
 }
 
 static void info_replication(struct sbuf *b)
@@ -834,8 +879,7 @@ static void info_section(struct sbuf *b, enum info_sec s)
 		sb_cat(b, "# Modules\r\n");
 		break;
 	case INFO_COMMANDSTATS:
-		/* No per-command call counters are kept: the section is there, empty. */
-		sb_cat(b, "# Commandstats\r\n");
+		info_commandstats(b);
 		break;
 	case INFO_ERRORSTATS:
 		sb_cat(b, "# Errorstats\r\n");
@@ -849,6 +893,12 @@ static void info_section(struct sbuf *b, enum info_sec s)
 	case INFO_KEYSPACE:
 		info_keyspace(b);
 		break;
+	case INFO_ARENA:
+		info_arena(b);
+		break;
+	case INFO_FASTPATH:
+		sb_cat(b, fastpath_info());
+		break;
 	case INFO_NSECTIONS:
 		break;
 	}
@@ -856,9 +906,10 @@ static void info_section(struct sbuf *b, enum info_sec s)
 
 /*
  * INFO [section ...]: Redis 7 semantics. Names are case-insensitive; "default" (also no
- * argument), "all" (default + commandstats + latencystats) and "everything" (all + modules'
- * sections; we have none) select groups; unknown names select nothing. Sections are always
- * printed in the fixed order, separated by an empty line.
+ * argument), "all" (default + commandstats + latencystats + our "arena") and "everything" (all
+ * + modules' sections; we have none) select groups; unknown names select nothing. Sections are
+ * always printed in the fixed order, separated by an empty line. Errorstats and latencystats
+ * are printed empty: per-error-code counts and latency histograms are not kept.
  */
 static void cmd_info(struct client *c)
 {
@@ -991,7 +1042,7 @@ static void client_cmd_str(const struct client *cl, const struct client *self, c
 	if (cl == self && srv_container_of(cmd->fn) && cl->argc >= 2 && cl->argv[1].len < 40) {
 		char sub[48];
 
-		lower_copy(sub, sizeof(sub), cl->argv[1].ptr, cl->argv[1].len);
+		srv_lower_copy(sub, sizeof(sub), cl->argv[1].ptr, cl->argv[1].len);
 		snprintf(out, cap, "%s|%s", cmd->name, sub);
 		return;
 	}

@@ -236,20 +236,19 @@ static void str_set_generic(struct client *c, const struct arg *key, const struc
 		str_reply_oom(c);
 		return;
 	}
-	if (flags & STR_GET) {
-		if (old)
-			str_reply_value(c, old);
-		else
-			reply_null(c);
-	}
+	/* The old value must be replied before db_link() frees it; replacing cannot fail. A new
+	 * key's insert can (first key of a table on a full arena), so its null comes after. */
+	if ((flags & STR_GET) && old)
+		str_reply_value(c, old);
 	if (db_link(c->db, nw, old, deadline, (flags & STR_KEEPTTL) ? DB_SET_KEEPTTL : 0)) {
-		/* Only possible for a new key (insert failed); nothing was linked. */
-		if (!(flags & STR_GET))
-			str_reply_oom(c);
+		str_reply_oom(c); /* old == NULL here: nothing was replied yet */
 		return;
 	}
-	if (flags & STR_GET)
+	if (flags & STR_GET) {
+		if (!old)
+			reply_null(c);
 		return;
+	}
 	if (int_reply)
 		reply_int(c, 1);
 	else

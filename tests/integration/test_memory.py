@@ -194,6 +194,25 @@ class Memory(harness.ServerTestCase):
 		self.assertLess(cold, 300)
 		self.assertLessEqual(self.used(), mm + 2 * VAL + 65536)
 
+	def test_lfu_keeps_frequently_used(self):
+		# hot keys read a few hundred times carry a higher LFU counter than keys written
+		# once (both cold and new start at LFU_INIT_VAL): eviction spares them
+		r = self.r
+		mm = self.limit("allkeys-lfu")
+		ev0 = self.evicted()
+		self.fill(300, prefix="cold")
+		self.fill(20, prefix="hot")
+		p = r.pipeline(transaction=False)
+		for _ in range(300):
+			for i in range(20):
+				p.strlen("hot:%d" % i)	# touches; EXISTS does not, GET replies are big
+		p.execute()
+		self.fill(300, prefix="new")
+		self.assertGreater(self.evicted() - ev0, 20)
+		hot = r.exists(*["hot:%d" % i for i in range(20)])
+		self.assertGreaterEqual(hot, 18, "frequently used keys were evicted (%d/20 left)" % hot)
+		self.assertLessEqual(self.used(), mm + 2 * VAL + 65536)
+
 	def test_volatile_ttl(self):
 		r = self.r
 		self.fill(50, prefix="keep")			# no TTL: never evicted

@@ -183,6 +183,29 @@ class Protocol(harness.ServerTestCase):
 				 "CONFIG SET failed (possibly related to argument 'proto-max-bulk-len') - "
 				 "argument must be between 1048576 and 9223372036854775807 inclusive")
 
+	def test_client_query_buffer_limit(self):
+		# a request that cannot complete within client-query-buffer-limit closes the
+		# connection (Redis sends no reply); requests under the limit are fine
+		self.assertTrue(self.r.config_set("client-query-buffer-limit", "1mb"))
+		try:
+			c = self.conn()
+			try:
+				c.send(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$2000000\r\n" + b"x" * 1500000)
+			except (BrokenPipeError, ConnectionResetError):
+				pass
+			try:
+				got = c.read_until_closed(timeout=5)
+			except ConnectionResetError:
+				got = b""
+			self.assertEqual(got, b"")
+			self.assertEqual(self.r.exists("k"), 0)
+			c2 = self.conn()
+			c2.send(encode("SET", "k2", b"x" * 900000) * 3)
+			self.assertEqual([c2.read() for _ in range(3)], [("simple", "OK")] * 3)
+		finally:
+			self.r.config_set("client-query-buffer-limit", "1gb")
+		self.assertEqual(self.r.strlen("k2"), 900000)
+
 	def test_huge_multibulk_count_accepted_lazily(self):
 		# a large (but legal) count must not make the server allocate it up front: it
 		# waits for arguments, and other clients are served meanwhile

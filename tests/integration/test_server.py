@@ -208,6 +208,22 @@ class Server(harness.ServerTestCase):
 			r.config_set("maxmemory-policy", "noeviction")
 		self.assertTrue(r.set("k", "v"))
 
+	def test_requirepass_at_runtime(self):
+		# CONFIG SET requirepass: new connections must AUTH, existing ones stay logged in
+		try:
+			self.assertTrue(self.r.config_set("requirepass", "rt-pass"))
+			s = self.server.sock()
+			self.assertEqual(s.cmd("GET", "k"), ("error", "NOAUTH Authentication required."))
+			self.assertEqual(s.cmd("AUTH", "rt-pass"), ("simple", "OK"))
+			self.assertEqual(s.cmd("GET", "k"), None)
+			s.close()
+			self.assertTrue(self.r.ping())
+		finally:
+			self.r.config_set("requirepass", "")
+		s = self.server.sock()
+		self.assertEqual(s.cmd("PING"), ("simple", "PONG"))
+		s.close()
+
 	def test_client_name_and_id(self):
 		c = self.server.raw_client()
 		self.assertIsNone(c.execute_command("CLIENT", "GETNAME"))
@@ -314,6 +330,10 @@ class Server(harness.ServerTestCase):
 		for k in (b"summary", b"since", b"group"):
 			self.assertIn(k, d)
 		self.assertEqual(d[b"group"], b"string")
+		# without arguments (what redis-cli fetches for its hints): every command once
+		alldocs = self.ex("COMMAND", "DOCS")
+		self.assertEqual(len(alldocs) // 2, n)
+		self.assertEqual({x for x in alldocs[::2]}, names)
 
 	def test_time(self):
 		sec, usec = self.ex("TIME")

@@ -438,6 +438,27 @@ class Strings(harness.ServerTestCase):
 		r.delete("m64", "m1")
 		self.assertEqual(r.dbsize(), 0)
 
+	def test_max_size_value(self):
+		# the issue: values of any size up to 512 MB (proto-max-bulk-len); one byte more
+		# through APPEND / SETRANGE / SETBIT is refused and the value is left as it was
+		r = self.r
+		n = 512 * 1024 * 1024
+		v = b"x" * n
+		self.assertTrue(r.set("max", v))
+		del v
+		self.assertEqual(r.strlen("max"), n)
+		self.assertEqual(r.getrange("max", n - 3, -1), b"xxx")
+		self.assertEqual(self.err("APPEND", "max", "y"),
+				 "string exceeds maximum allowed size (proto-max-bulk-len)")
+		self.assertEqual(self.err("SETRANGE", "max", str(n), "y"),
+				 "string exceeds maximum allowed size (proto-max-bulk-len)")
+		self.assertEqual(self.err("SETBIT", "max", str(n * 8), "1"),
+				 "bit offset is not an integer or out of range")
+		self.assertEqual(r.setrange("max", n - 1, "z"), n)
+		self.assertEqual(r.getrange("max", n - 2, -1), b"xz")
+		self.assertEqual(r.strlen("max"), n)
+		self.assertEqual(r.delete("max"), 1)
+
 	def test_wrong_type(self):
 		r = self.r
 		if not harness.has_command(r, "ZADD"):

@@ -404,8 +404,13 @@ static void test_info(struct client *a)
 	CHECK(strstr(r, "\r\nmaxmemory_policy:noeviction\r\n") != NULL);
 	CHECK(strstr(r, "\r\n\r\n# Keyspace\r\n") != NULL);
 	CHECK(strstr(r, "# Commandstats") == NULL);
+	expect(a, "PING", "+PONG\r\n");
 	r = run(a, "INFO all");
 	CHECK(strstr(r, "# Commandstats") != NULL && strstr(r, "# Latencystats") != NULL);
+	CHECK(strstr(r, "\r\ncmdstat_ping:calls=1,usec=") != NULL); /* stats were reset above */
+	CHECK(strstr(r, "\r\n\r\n# Arena\r\narena_backend:") != NULL);
+	r = run(a, "INFO stats");
+	CHECK(strstr(r, "\r\ninstantaneous_ops_per_sec:") != NULL);
 	r = run(a, "INFO CLIENTS server");
 	/* Fixed order, whatever the argument order; nothing else. */
 	CHECK(strstr(r, "# Server\r\n") != NULL && strstr(r, "# Clients\r\n") != NULL);

@@ -15,7 +15,8 @@
  *  - used-bytes accounting matches the sum of usable sizes (plus the fixed metadata) at all times;
  *  - a randomized alloc/free workload against a model, with arena_alloc_check() walking every
  *    page, and every allocation filled with a pattern checked at free time (no overlaps);
- *  - a 512 MiB blob (the largest Redis value) allocates without touching its pages.
+ *  - a 512 MiB blob (the largest Redis value) allocates without touching its pages;
+ *  - arena_alloc_blob_zero() returns zeros for fresh, reused and mixed runs and slab objects.
  * Runs without root: arena_map_anon().
  */
 #include <errno.h>
@@ -81,7 +82,8 @@ static void test_classes(void)
 		CHECK(*(__u32 *)p & 1, "fresh entry slot has an odd seq");
 		CHECK(page_kind(p) == ARENA_PK_ENTRY, "entry on an entry page");
 		CHECK(arena_is_entry_slot(p), "reader check accepts a slot");
-		CHECK(!arena_is_entry_slot((char *)p + 8), "reader check refuses a mid-slot pointer");
+		CHECK(!arena_is_entry_slot((char *)p + 8),
+		      "reader check refuses a mid-slot pointer");
 		arena_free(p);
 		CHECK(*(__u32 *)p & 1, "freed entry slot has an odd seq");
 	}
@@ -206,7 +208,7 @@ static void test_full(void)
 	for (;;) {
 		__u32 s = (__u32)(rng() % 3 == 0 ? 1 + rng() % 20000 : 1 + rng() % 400);
 		void *q = (s <= ARENA_ENTRY_MAX && rng() % 2) ? arena_alloc_entry(s)
-							       : arena_alloc_blob(s);
+							      : arena_alloc_blob(s);
 
 		if (!q)
 			break;
@@ -291,7 +293,8 @@ static void test_random(void)
 			__u32 s;
 
 			if (entry)
-				s = (__u32)(KV_HDR_SIZE + rng() % (ARENA_ENTRY_MAX - KV_HDR_SIZE + 1));
+				s = (__u32)(KV_HDR_SIZE +
+					    rng() % (ARENA_ENTRY_MAX - KV_HDR_SIZE + 1));
 			else if (r < 90)
 				s = (__u32)(rng() % 2100);
 			else if (r < 99)
@@ -355,6 +358,46 @@ static void test_entry_patterns(void)
 	arena_alloc_check();
 }
 
+/* arena_alloc_blob_zero: zero whether the memory is fresh, reused, or partly both. */
+static void test_zero(void)
+{
+	__u64 sizes[] = {1, 100, 2032, 5000, 3 * ARENA_PAGE_SIZE, 40 * ARENA_PAGE_SIZE + 5};
+	unsigned i, k;
+
+	for (k = 0; k < 3; k++) {
+		for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			unsigned char *p = arena_alloc_blob_zero(sizes[i]);
+			__u64 j, nz = 0;
+
+			CHECK(p != NULL, "zeroed blob %llu", (unsigned long long)sizes[i]);
+			if (!p)
+				continue;
+			for (j = 0; j < sizes[i]; j++)
+				nz += p[j] != 0;
+			CHECK(nz == 0, "round %u: %llu non-zero bytes in a zeroed blob of %llu", k,
+			      (unsigned long long)nz, (unsigned long long)sizes[i]);
+			memset(p, 0x5a, sizes[i]); /* dirty it for the next round */
+			arena_free(p);
+		}
+		/* a run that straddles reused and fresh pages */
+		{
+			unsigned char *a = arena_alloc_blob(8 * ARENA_PAGE_SIZE), *b;
+			__u64 j, nz = 0;
+
+			memset(a, 0x77, 8 * ARENA_PAGE_SIZE);
+			arena_free(a); /* back to the wilderness: dirty pages below touched_page */
+			b = arena_alloc_blob_zero(64 * ARENA_PAGE_SIZE);
+			for (j = 0; j < 64 * ARENA_PAGE_SIZE; j++)
+				nz += b[j] != 0;
+			CHECK(nz == 0, "straddling run zeroed (%llu non-zero)",
+			      (unsigned long long)nz);
+			memset(b, 0x33, 64 * ARENA_PAGE_SIZE);
+			arena_free(b);
+		}
+	}
+	arena_alloc_check();
+}
+
 static void test_huge(void)
 {
 	__u64 rss0 = arena_resident_bytes();
@@ -390,6 +433,7 @@ int main(void)
 	test_runs_coalesce();
 	test_entry_patterns();
 	test_huge();
+	test_zero();
 	test_full();
 	test_random();
 	CHECK(arena_map_anon() == -EBUSY, "second map refused");

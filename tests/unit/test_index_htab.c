@@ -11,8 +11,12 @@
  *  - scan: every key present for the whole scan is returned at least once while the table grows
  *    and while it shrinks between scan calls;
  *  - random: htab_random reaches every key, during a rehash too;
- *  - swap, clear, duplicate insert (-EEXIST), and memory: 1M keys of 16 bytes with 32-byte values,
+ *  - swap, clear, duplicate insert (-EEXIST), detach + bounded clear steps (FLUSHDB ASYNC), a full
+ *    arena (kv_new fails, nothing lost), and memory: 1M keys of 16 bytes with 32-byte values,
  *    measured in arena bytes per key;
+ *  - reader validation: chains planted with a forged entry in a blob page dressed as an entry
+ *    page, mid-slot, beyond-high-water and out-of-arena pointers, a cycle, an out-of-range value
+ *    blob: the reader answers "in doubt", never forged data, never crashes;
  *  - concurrency: reader threads hammer htab_read()/htab_read_at() while the writer inserts,
  *    replaces values, edits them in place, deletes, and resizes; every value carries its key id
  *    and a checksum, and a reader must never return a torn or foreign value, nor report a key
@@ -153,18 +157,20 @@ static void verify_id(struct htab *hs[2], __u32 id)
 		err = htab_read(hs[d], key, klen, NOW_NS, vbuf, sizeof(vbuf), &vlen);
 		if (want && !(m->expire && m->expire <= NOW_NS)) {
 			CHECK(err == 0 && vlen == m->vlen && memcmp(vbuf, vbuf2, vlen) == 0,
-			      "htab_read id %u db %d: err %d vlen %u/%u", id, d, err, vlen, m->vlen);
+			      "htab_read id %u db %d: err %d vlen %u/%u", id, d, err, vlen,
+			      m->vlen);
 		} else {
-			CHECK(err == -ENOENT, "htab_read id %u db %d: %d, want -ENOENT", id, d, err);
+			CHECK(err == -ENOENT, "htab_read id %u db %d: %d, want -ENOENT", id, d,
+			      err);
 		}
 	}
 }
 
 static void test_model(void)
 {
-	struct htab *hs[2] = { &ARENA_HDR->db[0], &ARENA_HDR->db[1] };
+	struct htab *hs[2] = {&ARENA_HDR->db[0], &ARENA_HDR->db[1]};
 	__u64 live0 = ARENA_ALLOC_STATE->live_bytes;
-	long count[2] = { 0, 0 }, nexp[2] = { 0, 0 };
+	long count[2] = {0, 0}, nexp[2] = {0, 0};
 	int phase, op, rehash_seen = 0, grew = 0, shrank = 0;
 	__u64 max_buckets = 0;
 
@@ -188,7 +194,8 @@ static void test_model(void)
 			if (r < (grow ? 55u : 25u)) {
 				/* SET: replace or insert */
 				__u32 vlen = rand_vlen();
-				struct kv_entry *nw = new_entry(id, m->ver + 1, vlen, rng() % 3 ? 0 : 50);
+				struct kv_entry *nw =
+				    new_entry(id, m->ver + 1, vlen, rng() % 3 ? 0 : 50);
 
 				if (!nw)
 					continue;
@@ -245,7 +252,8 @@ static void test_model(void)
 
 					htab_unlink(h, e);
 					CHECK(htab_insert(hs[to], e) == 0, "move id %u", id);
-					CHECK(e->db == hs[to]->tag && !(e->seq & 1), "moved entry retagged");
+					CHECK(e->db == hs[to]->tag && !(e->seq & 1),
+					      "moved entry retagged");
 					count[m->db]--;
 					count[to]++;
 					nexp[m->db] -= m->expire != 0;
@@ -258,7 +266,8 @@ static void test_model(void)
 					struct kv_entry *dup = new_entry(id, 0, 5, 0);
 
 					if (dup) {
-						CHECK(htab_insert(h, dup) == -EEXIST, "duplicate refused");
+						CHECK(htab_insert(h, dup) == -EEXIST,
+						      "duplicate refused");
 						kv_free(dup);
 					}
 				}
@@ -271,11 +280,13 @@ static void test_model(void)
 				max_buckets = htab_buckets(hs[0]);
 			if (op % 5000 == 0) {
 				CHECK(htab_count(hs[0]) == (__u64)count[0] &&
-				      htab_count(hs[1]) == (__u64)count[1],
-				      "counts %llu/%ld %llu/%ld", (unsigned long long)htab_count(hs[0]),
-				      count[0], (unsigned long long)htab_count(hs[1]), count[1]);
+					  htab_count(hs[1]) == (__u64)count[1],
+				      "counts %llu/%ld %llu/%ld",
+				      (unsigned long long)htab_count(hs[0]), count[0],
+				      (unsigned long long)htab_count(hs[1]), count[1]);
 				CHECK(htab_expires_count(hs[0]) == (__u64)nexp[0] &&
-				      htab_expires_count(hs[1]) == (__u64)nexp[1], "expires counts");
+					  htab_expires_count(hs[1]) == (__u64)nexp[1],
+				      "expires counts");
 			}
 		}
 		if (grow)
@@ -359,7 +370,8 @@ static void scan_scenario(int shrink)
 		calls++;
 		/* mutate between calls: grow with new keys, or delete the temporary ones */
 		for (int k = 0; k < 40; k++) {
-			if (!shrink)
+			if (!shrink && next_tmp < 120000) /* bounded: a table that grows for ever
+							   * outruns any scan (as in Redis) */
 				insert_id(h, next_tmp++);
 			else if (next_tmp > 100000)
 				delete_id(h, --next_tmp);
@@ -381,15 +393,17 @@ static void scan_scenario(int shrink)
 			dups++;
 	}
 	CHECK(cursor == 0, "scan finished");
-	CHECK(missing == 0, "%u stable keys never returned (%s)", missing, shrink ? "shrink" : "grow");
+	CHECK(missing == 0, "%u stable keys never returned (%s)", missing,
+	      shrink ? "shrink" : "grow");
 	CHECK(resized_mid_scan > 0, "a resize happened during the scan (%s)",
 	      shrink ? "shrink" : "grow");
 	CHECK(shrink ? bmin < b0 : bmax > b0, "table %s during the scan: %llu -> %llu/%llu",
 	      shrink ? "shrank" : "grew", (unsigned long long)b0, (unsigned long long)bmin,
 	      (unsigned long long)bmax);
-	printf("  scan (%s): %llu calls, buckets %llu -> [%llu, %llu], %llu stable keys seen twice\n",
-	       shrink ? "shrinking" : "growing", (unsigned long long)calls, (unsigned long long)b0,
-	       (unsigned long long)bmin, (unsigned long long)bmax, (unsigned long long)dups);
+	printf(
+	    "  scan (%s): %llu calls, buckets %llu -> [%llu, %llu], %llu stable keys seen twice\n",
+	    shrink ? "shrinking" : "growing", (unsigned long long)calls, (unsigned long long)b0,
+	    (unsigned long long)bmin, (unsigned long long)bmax, (unsigned long long)dups);
 	htab_clear(h);
 	free(scan_seen);
 }
@@ -404,8 +418,9 @@ static void test_random_entry(void)
 	int i, rehashing = 0;
 
 	CHECK(htab_random(h, 1) == NULL, "random of an empty table");
-	for (id = 0; id < 200; id++)
-		insert_id(h, id + (id % 97 == 13)); /* avoid long keys */
+	for (id = 0; id < 202; id++)
+		if (id % 97 != 13) /* 13 and 110 have long keys: 200 short keys in 0..201 */
+			insert_id(h, id);
 	for (i = 0; i < 200000; i++) {
 		struct kv_entry *e = htab_random(h, rng());
 		char buf[32];
@@ -418,11 +433,14 @@ static void test_random_entry(void)
 		n = e->klen < 31 ? e->klen : 31;
 		memcpy(buf, kv_key(e), n);
 		buf[n] = 0;
-		if (sscanf(buf, "key:%u", &id) == 1 && id < 300 && !seen[id]++)
+		if (sscanf(buf, "key:%u", &id) == 1 && id < 300 && !seen[id]) {
+			seen[id] = 1;
 			nseen++;
+		}
 		if (i == 1000) /* force a grow and keep sampling while it runs */
 			for (id = 1000; id < 1300; id++)
-				insert_id(h, id + (id % 97 == 13));
+				if (id % 97 != 13)
+					insert_id(h, id);
 	}
 	CHECK(nseen == 200, "htab_random reached %u of 200 keys", nseen);
 	CHECK(rehashing > 0, "sampled during a rehash");
@@ -472,9 +490,24 @@ static void test_swap(void)
 	arena_alloc_check();
 }
 
+static long rss_pages(void)
+{
+	long size = 0, rss = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (f) {
+		if (fscanf(f, "%ld %ld", &size, &rss) != 2)
+			rss = 0;
+		fclose(f);
+	}
+	return rss;
+}
+
+/* Runs first, on a fresh mapping, so resident bytes and RSS are this test's alone. */
 static void test_memory(void)
 {
 	struct htab *h = &ARENA_HDR->db[5];
+	long rss0 = rss_pages();
 	__u64 used0 = arena_used_bytes(), res0 = arena_resident_bytes(), n = 1000000, i;
 	char key[32], val[32];
 	double t0 = now_s(), dt;
@@ -496,8 +529,9 @@ static void test_memory(void)
 	CHECK(e && kv_mem_usage(e) == 88, "a 16+32 entry costs %llu bytes",
 	      e ? (unsigned long long)kv_mem_usage(e) : 0ULL);
 	printf("  memory: 1M keys (16 B key, 32 B value): %.1f used bytes/key, %.1f resident "
-	       "bytes/key (arena), %.0f ns/insert, %llu buckets\n",
-	       (double)(arena_used_bytes() - used0) / n, (double)(arena_resident_bytes() - res0) / n,
+	       "bytes/key (arena), %.1f RSS bytes/key (process), %.0f ns/insert, %llu buckets\n",
+	       (double)(arena_used_bytes() - used0) / n,
+	       (double)(arena_resident_bytes() - res0) / n, (double)(rss_pages() - rss0) * 4096 / n,
 	       dt * 1e9 / n, (unsigned long long)htab_buckets(h));
 	CHECK((arena_resident_bytes() - res0) / n < 100, "under 100 resident bytes per key");
 	t0 = now_s();
@@ -505,10 +539,204 @@ static void test_memory(void)
 	printf("  memory: htab_clear of 1M keys: %.1f ms\n", (now_s() - t0) * 1e3);
 }
 
+/*
+ * The reader validates every pointer it follows: plant bad pointers in a chain (as a stale read
+ * of a freed bucket array could produce) and check it never returns forged data or crashes.
+ */
+static void test_reader_validation(void)
+{
+	struct htab *h = &ARENA_HDR->db[9];
+	struct kv_entry *v, *saved_next, *saved_head, **slot;
+	char buf[64];
+	__u32 vlen, forged_h32 = (__u32)htab_hash("forged", 6);
+	unsigned char *page;
+	struct arena_slab_hdr *fsh;
+	struct kv_entry *fe;
+	int err;
+
+	v = kv_new(KV_STRING, "victim", 6, 3, 0);
+	memcpy(kv_val(v), "abc", 3);
+	CHECK(htab_insert(h, v) == 0, "insert victim");
+	/* A blob page dressed up as an entry page holding a perfect entry for "forged". */
+	page = arena_alloc_blob(2 * ARENA_PAGE_SIZE);
+	memset(page, 0, 2 * ARENA_PAGE_SIZE);
+	fsh = (struct arena_slab_hdr *)page;
+	fsh->kind = ARENA_PK_ENTRY;
+	fsh->obj_size = 88;
+	fsh->nobjs = 46;
+	fsh->magic = ARENA_SLAB_MAGIC;
+	fe = (struct kv_entry *)(page + ARENA_SLAB_HDR_SIZE);
+	fe->seq = 2;
+	fe->type = KV_STRING;
+	fe->flags = KV_F_KEY_INLINE | KV_F_VAL_INLINE;
+	fe->db = h->tag;
+	fe->klen = 6;
+	fe->vlen = 4;
+	fe->hash = forged_h32;
+	memcpy(fe->data, "forgedEVIL", 10);
+	CHECK(!arena_is_entry_slot(fe), "the page map is not fooled by a forged slab header");
+
+	/* plant in the bucket "forged" hashes to (the table is not rehashing: 1 key) */
+	CHECK(!htab_is_rehashing(h), "no rehash");
+	slot = &h->t[0].buckets[forged_h32 & h->t[0].mask];
+	saved_head = *slot;
+	saved_next = v->next;
+	/* 1. chain leads to the forged entry (a blob page) */
+	*slot = fe;
+	err = htab_read(h, "forged", 6, 0, buf, sizeof(buf), &vlen);
+	CHECK(err == -EAGAIN, "forged entry refused: %d", err);
+	/* 2. a pointer into the middle of a real entry */
+	*slot = (struct kv_entry *)((char *)v + 8);
+	err = htab_read(h, "forged", 6, 0, buf, sizeof(buf), &vlen);
+	CHECK(err == -EAGAIN, "mid-slot pointer refused: %d", err);
+	/* 3. a pointer above the high-water mark, and one outside the arena */
+	*slot =
+	    (struct kv_entry *)(unsigned long)arena_page_addr(ARENA_ALLOC_STATE->hiwater_page + 10);
+	err = htab_read(h, "forged", 6, 0, buf, sizeof(buf), &vlen);
+	CHECK(err == -EAGAIN, "pointer above the high-water mark refused: %d", err);
+	*slot = (struct kv_entry *)(unsigned long)0x1234;
+	err = htab_read(h, "forged", 6, 0, buf, sizeof(buf), &vlen);
+	CHECK(err == -EAGAIN, "pointer outside the arena refused: %d", err);
+	/* 4. a cycle: the walk is bounded */
+	*slot = v;
+	v->next = v;
+	err = htab_read(h, "forged", 6, 0, buf, sizeof(buf), &vlen);
+	CHECK(err == -EAGAIN, "cyclic chain ends in doubt: %d", err);
+	v->next = saved_next;
+	*slot = saved_head;
+	/* the real key still reads fine */
+	err = htab_read(h, "victim", 6, 0, buf, sizeof(buf), &vlen);
+	CHECK(err == 0 && vlen == 3 && memcmp(buf, "abc", 3) == 0, "victim readable: %d", err);
+	err = htab_read(h, "forged", 6, 0, buf, sizeof(buf), &vlen);
+	CHECK(err == -ENOENT, "forged key absent once the chain is repaired: %d", err);
+
+	/* 5. an out-of-line value pointer that runs past the high-water mark */
+	{
+		struct kv_entry *b = kv_new(KV_STRING, "blobby", 6, 3000, 0);
+		unsigned char *blob;
+
+		memset(kv_val(b), 'b', 3000);
+		CHECK(htab_insert(h, b) == 0 && !(b->flags & KV_F_VAL_INLINE), "blob value");
+		blob = kv_val(b);
+		kv_write_begin(b);
+		*(void **)b->data =
+		    (void *)(unsigned long)(arena_page_addr(ARENA_ALLOC_STATE->hiwater_page) - 100);
+		kv_write_end(b);
+		err = htab_read(h, "blobby", 6, 0, vbuf, sizeof(vbuf), &vlen);
+		CHECK(err == -EAGAIN, "value range past the high-water mark refused: %d", err);
+		kv_write_begin(b);
+		*(void **)b->data = blob;
+		kv_write_end(b);
+		err = htab_read(h, "blobby", 6, 0, vbuf, sizeof(vbuf), &vlen);
+		CHECK(err == 0 && vlen == 3000 && vbuf[2999] == 'b', "blob value readable: %d",
+		      err);
+	}
+	arena_free(page);
+	htab_clear(h);
+	arena_alloc_check();
+}
+
+/* FLUSHDB ASYNC: detach, keep serving, free in bounded steps. */
+static void test_detach(void)
+{
+	struct htab *h = &ARENA_HDR->db[8];
+	struct htab grave;
+	__u64 live0 = ARENA_ALLOC_STATE->live_bytes, steps = 0, live1;
+	char key[700];
+	__u32 id, klen, vlen;
+	struct kv_entry *e;
+
+	for (id = 0; id < 20000; id++) {
+		insert_id(h, id);
+		if (id % 3 == 0) {
+			klen = make_key(id, key);
+			htab_set_expire(h, htab_find(h, key, klen), NOW_NS * 1000);
+		}
+	}
+	CHECK(htab_is_rehashing(h) || htab_count(h) == 20000, "filled");
+	CHECK(htab_init(&grave, 0) == 0, "graveyard");
+	htab_detach(h, &grave);
+	CHECK(htab_count(h) == 0 && htab_expires_count(h) == 0 && !htab_is_rehashing(h),
+	      "detached table is empty");
+	CHECK(htab_count(&grave) == 20000 && htab_expires_count(&grave) == 6667,
+	      "graveyard holds all");
+	CHECK(h->tag == 8, "tag stays");
+	klen = make_key(5, key);
+	CHECK(htab_read(h, key, klen, 0, vbuf, sizeof(vbuf), &vlen) == -ENOENT, "gone for readers");
+	insert_id(h, 5);
+	e = htab_find(h, key, klen);
+	CHECK(e && e->db == 8, "the emptied table takes new keys");
+	live1 = htab_buckets(&grave);
+	while (htab_clear_step(&grave, 100))
+		steps++;
+	/* each step frees 100 entries or visits 1000 empty buckets (plus a partial last one) */
+	CHECK(steps >= 150 && steps <= 20000 / 100 + live1 / 1000 + 2, "bounded steps: %llu",
+	      (unsigned long long)steps);
+	CHECK(htab_count(&grave) == 0 && htab_expires_count(&grave) == 0, "graveyard empty");
+	htab_clear(h);
+	CHECK(ARENA_ALLOC_STATE->live_bytes == live0, "everything freed");
+	arena_alloc_check();
+}
+
+/* A full arena: kv_new fails cleanly, the table keeps every key, frees make room again. */
+static void test_full_arena(void)
+{
+	struct htab *h = &ARENA_HDR->db[7];
+	__u32 id, n = 0, bad = 0;
+	char key[700];
+	__u64 live;
+
+	CHECK(arena_format(4ULL << 20) == 0, "format with a 4 MiB cap");
+	for (id = 0; id < 1000000; id++) {
+		__u32 klen = make_key(id, key);
+		struct kv_entry *e = kv_new(KV_STRING, key, klen, 40 + id % 300, 0);
+
+		if (!e)
+			break;
+		make_val(id, 1, e->vlen, (unsigned char *)kv_val(e));
+		if (htab_insert(h, e)) {
+			kv_free(e);
+			break;
+		}
+		n++;
+	}
+	CHECK(n > 1000 && id < 1000000, "filled the arena with %u keys", n);
+	live = ARENA_ALLOC_STATE->live_bytes;
+	CHECK(kv_new(KV_STRING, "x", 1, 5000, 0) == NULL, "kv_new on a full arena");
+	CHECK(kv_new(KV_STRING, key, 600, 100000, 0) == NULL, "kv_new with blobs on a full arena");
+	CHECK(ARENA_ALLOC_STATE->live_bytes == live, "failed kv_new leaves nothing allocated");
+	CHECK(htab_count(h) == n, "count %llu", (unsigned long long)htab_count(h));
+	for (id = 0; id < n; id++) {
+		__u32 klen = make_key(id, key), vlen;
+
+		make_val(id, 1, 40 + id % 300, vbuf2);
+		if (htab_read(h, key, klen, 0, vbuf, sizeof(vbuf), &vlen) != 0 ||
+		    vlen != 40 + id % 300 || memcmp(vbuf, vbuf2, vlen))
+			bad++;
+	}
+	CHECK(bad == 0, "%u keys lost or damaged when the arena filled", bad);
+	arena_alloc_check();
+	for (id = 0; id < n; id += 2) {
+		__u32 klen = make_key(id, key);
+		struct kv_entry *e = htab_find(h, key, klen);
+
+		htab_unlink(h, e);
+		kv_free(e);
+	}
+	{
+		struct kv_entry *x = kv_new(KV_STRING, "x", 1, 100, 0);
+
+		CHECK(x != NULL, "room again after deletes");
+		kv_free(x);
+	}
+	arena_alloc_check();
+	CHECK(arena_format(0) == 0, "format without a cap");
+}
+
 /* ---- concurrency --------------------------------------------------------------------------- */
 
-#define CC_STABLE 256		/* ids never deleted: a reader must never see them missing */
-#define CC_IDS 60000
+#define CC_STABLE  256 /* ids never deleted: a reader must never see them missing */
+#define CC_IDS	   60000
 #define CC_READERS 3
 
 struct cc_stats {
@@ -662,8 +890,8 @@ static void test_concurrency(double seconds)
 				/* in-place rewrite of a stable key, length within the capacity */
 				e = cc_find((__u32)(rng_next(&s) % CC_STABLE));
 				if (e) {
-					__u32 cap = kv_vcap(e), len = 16 + (__u32)(rng_next(&s) %
-									     (cap - 15));
+					__u32 cap = kv_vcap(e),
+					      len = 16 + (__u32)(rng_next(&s) % (cap - 15));
 					__u32 eid;
 
 					memcpy(&eid, kv_val(e), 4);
@@ -729,7 +957,8 @@ static void test_concurrency(double seconds)
 		CHECK(ch > 100, "chunked reads completed (%llu)", (unsigned long long)ch);
 		CHECK(resizes >= 4, "the table resized under the readers (%llu)",
 		      (unsigned long long)resizes);
-		CHECK(rehash_ops > 1000, "writes during rehash (%llu)", (unsigned long long)rehash_ops);
+		CHECK(rehash_ops > 1000, "writes during rehash (%llu)",
+		      (unsigned long long)rehash_ops);
 	}
 	htab_clear(cc_h);
 	arena_alloc_check();
@@ -748,12 +977,15 @@ int main(int argc, char **argv)
 	for (int i = 0; i < ARENA_MAX_DBS; i++)
 		CHECK(ARENA_HDR->db[i].tag == i && htab_count(&ARENA_HDR->db[i]) == 0, "db %d", i);
 	CHECK(htab_hash("", 0) == xxh64("", 0, HTAB_SEED), "htab_hash is xxh64 with HTAB_SEED");
+	test_memory();
 	test_model();
 	scan_scenario(0);
 	scan_scenario(1);
 	test_random_entry();
 	test_swap();
-	test_memory();
+	test_reader_validation();
+	test_detach();
+	test_full_arena();
 	test_concurrency(cc_seconds);
 	arena_alloc_check();
 	CHECK(arena_unmap() == 0, "unmap");

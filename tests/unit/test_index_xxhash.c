@@ -16,14 +16,14 @@
  * First inclusion: the BPF flavour (XXH64_BOUNDED: byte-wise lanes, constant loop bounds) under
  * renamed symbols; second inclusion: the user-space flavour. Both are checked against XXH64().
  */
-#define XXH64_BOUNDED 1
-#define xxh64 bpf_xxh64
-#define xxh64_rotl bpf_xxh64_rotl
-#define xxh64_read64 bpf_xxh64_read64
-#define xxh64_read32 bpf_xxh64_read32
-#define xxh64_round bpf_xxh64_round
+#define XXH64_BOUNDED	  1
+#define xxh64		  bpf_xxh64
+#define xxh64_rotl	  bpf_xxh64_rotl
+#define xxh64_read64	  bpf_xxh64_read64
+#define xxh64_read32	  bpf_xxh64_read32
+#define xxh64_round	  bpf_xxh64_round
 #define xxh64_merge_round bpf_xxh64_merge_round
-#define xxh64_avalanche bpf_xxh64_avalanche
+#define xxh64_avalanche	  bpf_xxh64_avalanche
 #include "xxhash.h"
 #undef xxh64
 #undef xxh64_rotl
@@ -67,7 +67,7 @@ int main(void)
 {
 	enum { MAXLEN = 4160 };
 	static __u8 buf[MAXLEN + 64];
-	__u64 seeds[12] = { 0, 1, ~0ULL, 0x9E3779B185EBCA87ULL, 0x5bd1e995ULL, 42 };
+	__u64 seeds[12] = {0, 1, ~0ULL, 0x9E3779B185EBCA87ULL, 0x5bd1e995ULL, 42};
 	size_t len, s, a;
 	unsigned long exact_checks = 0;
 
@@ -90,8 +90,9 @@ int main(void)
 				exact_checks++;
 				if (len <= XXH64_BPF_MAX_LEN) {
 					got = bpf_xxh64(p, len, seeds[s]);
-					CHECK(want == got, "BPF flavour: len %zu seed %llx align %zu",
-					      len, (unsigned long long)seeds[s], a * 3);
+					CHECK(want == got,
+					      "BPF flavour: len %zu seed %llx align %zu", len,
+					      (unsigned long long)seeds[s], a * 3);
 					exact_checks++;
 				}
 			}
@@ -100,7 +101,8 @@ int main(void)
 	for (int pat = 0; pat < 2; pat++) {
 		memset(buf, pat ? 0xff : 0, sizeof(buf));
 		for (len = 0; len <= 300; len++)
-			CHECK(XXH64(buf, len, 7) == xxh64(buf, len, 7), "pattern %d len %zu", pat, len);
+			CHECK(XXH64(buf, len, 7) == xxh64(buf, len, 7), "pattern %d len %zu", pat,
+			      len);
 	}
 
 	/* random lengths with random data and random seeds */
@@ -123,7 +125,8 @@ int main(void)
 			for (size_t j = 0; j < big; j++)
 				p[j] = (__u8)(j * 131 + (j >> 9));
 			CHECK(XXH64(p, big, 3) == xxh64(p, big, 3), "32 MiB input");
-			CHECK(XXH64(p + 1, big - 7, 0) == xxh64(p + 1, big - 7, 0), "32 MiB, misaligned");
+			CHECK(XXH64(p + 1, big - 7, 0) == xxh64(p + 1, big - 7, 0),
+			      "32 MiB, misaligned");
 			free(p);
 		}
 	}

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * fastpath.bpf.c - the in-kernel fast path: an XDP and a tcx program that answer GET, MGET,
+ * EXISTS, TTL, PTTL and STRLEN datagrams (bpf/fastpath.h, docs/PROTOCOL.md) from the arena the
+ * server writes, and pass everything else up to the server.
+ *
+ * Both programs are one line around fp_run() (bpf/fp_answer.h), inlined with xdp = 1 or 0 so
+ * each keeps only its own hook's helpers. The lookup is the index's own lock-free reader
+ * (index/htab.h, htab_read_at), compiled here with these bounds:
+ *  - keys up to FP_KEY_MAX bytes are hashed in place in the per-CPU scratch copy of the request
+ *    (XXH64 costs ~30 processed instructions per byte of bound, docs/BPF.md);
+ *  - values are copied from the arena by fp_copy_out(), 8 bytes per iteration, at most
+ *    FP_REPLY_MAX bytes: an arena pointer cannot be given to a helper, so a bounded loop it is.
+ *    The loop may read up to 7 bytes past the value: arena loads never fault (an unmapped arena
+ *    page reads as zeros in BPF) and the bytes are never sent, the reply takes n of them.
+ *
+ * The arena map declared in fp_maps.h is never created by this object: the loader
+ * (bpf/fp_load.h) gives it the fd of the arena bpf/arenakv.bpf.c created, so both objects read
+ * and write the same pages.
+ *
+ * Return values: XDP_TX / bpf_redirect(ingress ifindex) (= TCX_REDIRECT) for an answer;
+ * XDP_PASS / TCX_NEXT to let the frame go on (TCX_NEXT, not TCX_PASS: other tcx programs on
+ * the same device, e.g. a second server's, still see it; with none left it is passed up);
+ * XDP_DROP / TCX_DROP only when the frame was damaged by a failed rewrite (passed_error).
+ */
+#define BPF_NO_KFUNC_PROTOTYPES
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include <asm-generic/errno.h>
+
+#include "fastpath.h"
+#include "arena.h"
+
+static __always_inline int fp_copy_out(void *dst, const __u8 __arena *src, __u32 n);
+
+#define XXH64_BPF_MAX_LEN	   FP_KEY_MAX
+#define HTAB_READ_KEY_MAX	   FP_KEY_MAX
+#define HTAB_READ_VAL_MAX	   FP_REPLY_MAX
+#define HTAB_COPY_OUT(dst, src, n) fp_copy_out((dst), (src), (n))
+#include "layout.h"
+
+#include "fp_maps.h"
+
+static __always_inline int fp_copy_out(void *dst, const __u8 __arena *src, __u32 n)
+{
+	__u64 *d = dst;
+	__u32 i;
+
+	for (i = 0; i < FP_REPLY_MAX / 8 + 1; i++) {
+		if (i * 8 >= n)
+			break;
+		d[i] = *(const __u64 __arena *)(src + i * 8);
+	}
+	return 0;
+}
+
+#include "fp_answer.h"
+
+SEC("xdp")
+int fp_xdp(struct xdp_md *ctx)
+{
+	int r = fp_run(ctx, 1);
+
+	return r > 0 ? XDP_TX : r < 0 ? XDP_DROP : XDP_PASS;
+}
+
+SEC("tcx/ingress")
+int fp_tc(struct __sk_buff *skb)
+{
+	int r = fp_run(skb, 0);
+
+	if (r > 0)
+		return bpf_redirect(skb->ifindex, 0);
+	return r < 0 ? TCX_DROP : TCX_NEXT;
+}
+
+char _license[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,599 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * fp_answer.h - the fast path itself: one function, fp_run(), that the XDP and the tc program
+ * both inline (bpf/fastpath.bpf.c). It decides whether a frame is a request it can answer with
+ * certainty, answers it in place, or lets it go up to the server, counting why.
+ *
+ * Steps (each failure passes the frame and counts one FP_C_* reason, fastpath.h):
+ *  1. Ethernet, IPv4 (no options, not a fragment, header checksum right) or IPv6 (UDP as the
+ *     first next header), UDP to fp_config.port. Anything else is "not ours".
+ *  2. Lengths consistent (IP, UDP, frame), source in the allow-list (LPM), payload <= FP_REQ_MAX,
+ *     copied into the per-CPU scratch, UDP checksum right (see fp_udp_csum_ok), frame header
+ *     (magic, version, no flag bits), token when FP_CFG_TOKEN is set.
+ *  3. One multibulk: GET, MGET, EXISTS, TTL, PTTL or STRLEN with their Redis arity, keys of at
+ *     most FP_KEY_MAX bytes, at most FP_MULTI_MAX keys.
+ *  4. Each key is read from database 0 with the index's lock-free reader, htab_read_at()
+ *     (index/htab.h: seqlock, bounded chain walk, pointer validation, expiry against
+ *     bpf_ktime_get_ns()), in a bpf_loop() callback so the verifier checks it once. Any miss,
+ *     doubt, wrong type or value too big for the reply ends the request: pass.
+ *  5. After all keys are read, every entry's seq is checked again: each value was unchanged
+ *     from its read until that check, so there is one instant at which all of them were
+ *     current together (MGET/EXISTS answer as of that instant, as a single-threaded server
+ *     would). Then the access clock is touched (GET, MGET, STRLEN, as server/db.c does) and
+ *     the hit is sampled into the ring buffer.
+ *  6. The frame is resized, headers rewritten (MACs, addresses and ports swapped, TTL/hop limit
+ *     64, lengths), IPv4 header and UDP checksums computed, reply payload stored; XDP_TX /
+ *     redirect to the ingress device. A helper failing after the resize has started leaves a
+ *     damaged frame: it is dropped (counted passed_error), never sent up half-rewritten.
+ *
+ * Reply bytes are exactly what server/t_string.c and server/t_keys.c write for the same command
+ * when every key exists (tests/bpf/test_fastpath_xdp.c compares).
+ *
+ * Concurrency: a lock-free reader of the index (index/htab.h contract); the only arena write is
+ * kv_entry.access, which the contract allows at any time without the seqlock.
+ */
+#ifndef ARENAKV_BPF_FP_ANSWER_H
+#define ARENAKV_BPF_FP_ANSWER_H
+
+#include "fp_pkt.h"
+#include "fp_resp.h"
+
+/* State of one request shared with the per-key callback (caller's stack). */
+struct fp_run {
+	__u64 now; /* bpf_ktime_get_ns(): expiry and access clock */
+	__u64 tai; /* bpf_ktime_get_tai_ns(): sub-second phase of the wall clock for TTL */
+	__u32 cmd; /* enum fp_cmd */
+	__u32 nkeys;
+	__u32 pos;    /* next byte of scratch->out */
+	__u32 count;  /* EXISTS */
+	__u32 reason; /* 0, or the FP_C_PASS_* that stopped the request */
+	__u32 pad;
+};
+
+/*
+ * Remaining time in ms of a monotonic deadline, computed the way server/t_keys.c does it:
+ * unix_ms(deadline) - unix_ms(now), where unix_ms(deadline) rounds the deadline converted to the
+ * wall clock to the nearest ms and unix_ms(now) truncates. Only the wall clock's phase within a
+ * millisecond matters, and TAI differs from UTC by whole seconds, so TAI gives the same result.
+ */
+static __always_inline __s64 fp_ttl_ms(__u64 expire, __u64 now, __u64 tai)
+{
+	__u64 real_deadline = expire - now + tai;
+	__s64 ttl = (__s64)((real_deadline + FP_NS_PER_MS / 2) / FP_NS_PER_MS) -
+		    (__s64)(tai / FP_NS_PER_MS);
+
+	return ttl < 0 ? 0 : ttl;
+}
+
+/* Map a reader error to a pass reason. */
+static __always_inline __u32 fp_read_reason(int err)
+{
+	switch (err) {
+	case -ENOENT:
+		return FP_C_PASS_MISS;
+	case -EAGAIN:
+		return FP_C_PASS_DOUBT;
+	case -EINVAL:
+		return FP_C_PASS_TYPE;
+	case -E2BIG:
+		return FP_C_PASS_KEY_TOO_LONG;
+	default:
+		return FP_C_PASS_ERROR;
+	}
+}
+
+/*
+ * Read key i (argument i + 1) of the request in sc with the index's reader: on a hit, fills
+ * sc->ent/seq/hash/vlen[i], and copies min(vlen, bufsz) value bytes to sc->val (sc->copied).
+ * Returns 0 or the reader's -errno (htab_read_at).
+ *
+ * Global (verified once, on its own): as a callback body it would be verified again for every
+ * distinct caller state reaching bpf_loop (measured: over the 1M-instruction limit), and the
+ * reader with its XXH64 is the bulk of the program.
+ */
+FP_GLOBAL int fp_read_key(struct fp_scratch *sc, __u32 i, __u32 bufsz, __u64 now)
+{
+	struct arena_hdr __arena *hdr = ARENA_HDR;
+	struct htab_read_res res;
+	__u32 off, klen, idx = i + 1;
+	int err;
+
+	fp_use_arena();
+	if (!sc || i >= FP_MULTI_MAX)
+		return -EINVAL;
+	off = sc->arg_off[idx];
+	klen = sc->arg_len[idx];
+	if (klen > FP_KEY_MAX)
+		return -E2BIG;
+	if (off > FP_REQ_MAX || bpf_probe_read_kernel(sc->key, klen, sc->req + off))
+		return -EFAULT;
+	/*
+	 * Read the length again: the helper call made the verifier track `klen` precisely, and a
+	 * precise length refined differently by every exit of xxh64's loops keeps the reader's
+	 * paths from being pruned. A fresh load is an imprecise scalar; htab_read_at() bounds it
+	 * itself (HTAB_READ_KEY_MAX).
+	 */
+	klen = *(volatile __u16 *)&sc->arg_len[idx];
+	if (bufsz > FP_REPLY_MAX)
+		bufsz = FP_REPLY_MAX;
+	err = htab_read_at(&hdr->db[0], sc->key, klen, now, 0, sc->val, bufsz, &res);
+	if (err)
+		return err;
+	sc->ent[i] = res.entry;
+	sc->seq[i] = res.seq;
+	sc->hash[i] = arena_read_once(arena_ptr(struct kv_entry, res.entry)->hash);
+	sc->vlen[i] = (__u32)res.vlen;
+	sc->copied = res.copied;
+	return 0;
+}
+
+/* bpf_loop callback: read key i and append its part of the reply. */
+static long fp_key_cb(__u32 i, void *arg)
+{
+	struct fp_run *r = arg;
+	struct kv_entry __arena *e;
+	struct fp_scratch *sc;
+	__u32 bufsz = 0, seq, vlen, copied;
+	__u64 expire;
+	int err, pos;
+
+	fp_use_arena();
+	sc = fp_scratch_get();
+	if (!sc || i >= FP_MULTI_MAX) {
+		r->reason = FP_C_PASS_ERROR;
+		return 1;
+	}
+	if (r->cmd == FP_CMD_GET || r->cmd == FP_CMD_MGET) {
+		/* Room for the value after "$<len>\r\n" (at most 7 bytes) and before "\r\n". */
+		if (r->pos + 9 < FP_OUT_LIMIT)
+			bufsz = FP_OUT_LIMIT - r->pos - 9;
+	}
+	err = fp_read_key(sc, i, bufsz, r->now);
+	if (err) {
+		r->reason = fp_read_reason(err);
+		return 1;
+	}
+	e = arena_ptr(struct kv_entry, sc->ent[i]);
+	seq = sc->seq[i];
+	vlen = sc->vlen[i];
+	copied = sc->copied;
+
+	switch (r->cmd) {
+	case FP_CMD_GET:
+	case FP_CMD_MGET:
+		if (vlen > copied) {
+			r->reason = FP_C_PASS_REPLY_TOO_BIG;
+			return 1;
+		}
+		pos = fp_put_bulk(sc, r->pos, copied);
+		break;
+	case FP_CMD_STRLEN:
+		pos = fp_put_num(sc, r->pos, ':', (__s64)vlen);
+		break;
+	case FP_CMD_TTL:
+	case FP_CMD_PTTL:
+		/* The reader validated the entry; read the deadline under the same seq. */
+		expire = arena_read_once(e->expire_ns);
+		if (kv_read_retry(e, seq)) {
+			r->reason = FP_C_PASS_DOUBT;
+			return 1;
+		}
+		if (expire & FP_CLOCK_FAR_BIT) {
+			r->reason = FP_C_PASS_TTL;
+			return 1;
+		}
+		if (!expire) {
+			pos = fp_put_num(sc, r->pos, ':', -1);
+		} else {
+			__s64 ms = fp_ttl_ms(expire, r->now, r->tai);
+
+			pos = fp_put_num(sc, r->pos, ':',
+					 r->cmd == FP_CMD_PTTL ? ms : (ms + 500) / 1000);
+		}
+		break;
+	case FP_CMD_EXISTS:
+		r->count++;
+		pos = (int)r->pos;
+		break;
+	default:
+		pos = -1;
+		break;
+	}
+	if (pos < 0) {
+		r->reason = FP_C_PASS_REPLY_TOO_BIG;
+		return 1;
+	}
+	r->pos = (__u32)pos;
+	return 0;
+}
+
+/* The LFU counter after decay and one logarithmic increment (server/db.c, integer form). */
+static __always_inline __u32 fp_lfu_touch(__u32 access, __u64 now, const struct fp_config *cfg)
+{
+	__u32 ldt = (access >> 8) & 0xffff, counter = access & 0xff;
+	__u32 now_min = (__u32)((now / FP_LFU_MINUTE_NS) & 0xffff);
+	__u32 elapsed = now_min >= ldt ? now_min - ldt : 65535 - ldt + now_min;
+	__u32 periods = cfg->lfu_decay_time ? elapsed / cfg->lfu_decay_time : 0;
+	__u64 base, limit;
+
+	counter = periods > counter ? 0 : counter - periods;
+	if (counter < 255) {
+		/* Redis: increment with probability 1 / ((counter - LFU_INIT_VAL) * factor + 1). */
+		base = counter > FP_LFU_INIT_VAL ? counter - FP_LFU_INIT_VAL : 0;
+		limit = 0x100000000ULL / (base * cfg->lfu_log_factor + 1);
+		if ((__u64)bpf_get_prandom_u32() < limit)
+			counter++;
+	}
+	return (now_min << 8) | counter;
+}
+
+/* Final check of every entry read (step 5), then touch and sample. 0 or a pass reason. */
+static __always_inline __u32 fp_commit(struct fp_scratch *sc, const struct fp_run *r,
+				       const struct fp_config *cfg)
+{
+	struct kv_entry __arena *e;
+	struct fp_hot_rec *rec;
+	__u64 hits;
+	__u32 i, v, sample = 0;
+
+	for (i = 0; i < FP_MULTI_MAX; i++) {
+		if (i >= r->nkeys)
+			break;
+		e = arena_ptr(struct kv_entry, sc->ent[i]);
+		if (kv_read_retry(e, sc->seq[i]))
+			return FP_C_PASS_DOUBT;
+	}
+	hits = fp_count(FP_C_HITS, 0) + 1; /* this hit, counted once the reply is out */
+	if (cfg->hot_sample_every && hits % cfg->hot_sample_every == 0)
+		sample = 1;
+	for (i = 0; i < FP_MULTI_MAX; i++) {
+		if (i >= r->nkeys)
+			break;
+		e = arena_ptr(struct kv_entry, sc->ent[i]);
+		if (r->cmd == FP_CMD_GET || r->cmd == FP_CMD_MGET || r->cmd == FP_CMD_STRLEN) {
+			if (cfg->flags & FP_CFG_LFU)
+				v = fp_lfu_touch(arena_read_once(e->access), r->now, cfg);
+			else
+				v = (__u32)((r->now / FP_LRU_RESOLUTION_NS) & FP_LRU_MAX);
+			arena_write_once(e->access, v);
+		}
+		if (sample) {
+			rec = bpf_ringbuf_reserve(&fp_hot, sizeof(*rec), 0);
+			if (rec) {
+				rec->hash = sc->hash[i];
+				rec->entry = sc->ent[i];
+				rec->seq = sc->seq[i];
+				rec->vlen = sc->vlen[i];
+				rec->klen = sc->arg_len[i + 1];
+				rec->cmd = (__u8)r->cmd;
+				rec->db = 0;
+				rec->pad = 0;
+				bpf_ringbuf_submit(rec, 0);
+			}
+		}
+	}
+	return 0;
+}
+
+/*
+ * UDP checksum of the received datagram: right, absent (IPv4 only: 0 means "not computed",
+ * RFC 768), or the bare pseudo-header sum a sender leaves when it offloads the checksum
+ * (CHECKSUM_PARTIAL: every datagram sent over lo or a veth by the local stack looks like this,
+ * and generic XDP / tc see it before any device would have completed it).
+ */
+static __always_inline int fp_udp_csum_ok(struct fp_scratch *sc, const struct fp_frame *f)
+{
+	__u64 pseudo, s;
+	__u16 check = f->udp.check;
+
+	if (!check)
+		return !f->v6;
+	pseudo = f->v6 ? fp_pseudo6(&f->ip6, f->plen + 8) : fp_pseudo4(&f->ip4, f->plen + 8);
+	if (check == fp_csum_fold(pseudo))
+		return 1;
+	s = fp_csum_buf(sc->req, f->plen, (FP_REQ_MAX + FP_CSUM_CHUNK - 1) / FP_CSUM_CHUNK);
+	if (s == -1ULL)
+		return 0;
+	s += pseudo + fp_csum_words(&f->udp, 4);
+	return fp_csum_fold(s) == 0xffff;
+}
+
+/*
+ * Parse Ethernet / IP / UDP into f. Returns 0 when the frame is a UDP datagram to port (then
+ * f is complete), else the counter to bump: FP_C_NOT_OURS, or a pass reason for a datagram to
+ * our port that cannot be answered.
+ */
+static __always_inline __u32 fp_parse_frame(void *ctx, int xdp, struct fp_frame *f, __u16 port)
+{
+	__u32 l3_payload, ihl;
+
+	f->frame_len = fp_frame_len(ctx, xdp);
+	if (fp_load(ctx, xdp, 0, &f->eth, sizeof(f->eth)))
+		return FP_C_NOT_OURS;
+	if (f->eth.proto == bpf_htons(FP_ETH_P_IP)) {
+		if (fp_load(ctx, xdp, FP_ETH_HLEN, &f->ip4, sizeof(f->ip4)))
+			return FP_C_NOT_OURS;
+		ihl = (f->ip4.vihl & 0xf) * 4;
+		if ((f->ip4.vihl >> 4) != 4 || f->ip4.proto != FP_IPPROTO_UDP || ihl < 20 ||
+		    (bpf_ntohs(f->ip4.frag_off) & FP_IP_OFFMASK))
+			return FP_C_NOT_OURS; /* not UDP, or a non-first fragment: no port to see */
+		if (fp_load(ctx, xdp, FP_ETH_HLEN + ihl, &f->udp, sizeof(f->udp)))
+			return FP_C_NOT_OURS;
+		if (f->udp.dport != bpf_htons(port))
+			return FP_C_NOT_OURS;
+		fp_count(FP_C_REQUESTS, 1);
+		if (bpf_ntohs(f->ip4.frag_off) & FP_IP_MF)
+			return FP_C_PASS_FRAGMENT;
+		if (ihl != 20)
+			return FP_C_PASS_IP_OPTIONS;
+		if (fp_csum_fold(fp_csum_words(&f->ip4, 10)) != 0xffff)
+			return FP_C_PASS_CHECKSUM;
+		f->v6 = 0;
+		f->l3_len = 20;
+		l3_payload = bpf_ntohs(f->ip4.tot_len);
+		if (l3_payload < 20)
+			return FP_C_PASS_MALFORMED;
+		l3_payload -= 20;
+	} else if (f->eth.proto == bpf_htons(FP_ETH_P_IPV6)) {
+		if (fp_load(ctx, xdp, FP_ETH_HLEN, &f->ip6, sizeof(f->ip6)))
+			return FP_C_NOT_OURS;
+		/* Extension headers (nexthdr != UDP) are not walked: not ours, user space sees it.
+		 */
+		if ((bpf_ntohl(f->ip6.vtcfl) >> 28) != 6 || f->ip6.nexthdr != FP_IPPROTO_UDP)
+			return FP_C_NOT_OURS;
+		if (fp_load(ctx, xdp, FP_ETH_HLEN + 40, &f->udp, sizeof(f->udp)))
+			return FP_C_NOT_OURS;
+		if (f->udp.dport != bpf_htons(port))
+			return FP_C_NOT_OURS;
+		fp_count(FP_C_REQUESTS, 1);
+		f->v6 = 1;
+		f->l3_len = 40;
+		l3_payload = bpf_ntohs(f->ip6.payload_len);
+	} else {
+		return FP_C_NOT_OURS;
+	}
+	/* The UDP length must match the IP payload, and the frame must hold all of it (it may be
+	 * longer: Ethernet pads short frames). */
+	if (bpf_ntohs(f->udp.len) != l3_payload || l3_payload < 8 ||
+	    FP_ETH_HLEN + f->l3_len + l3_payload > f->frame_len)
+		return FP_C_PASS_MALFORMED;
+	f->plen = l3_payload - 8;
+	/* Never answer a datagram sent to a group address: the reply's source would be that
+	 * address. (Ethernet group bit, IPv4 multicast/limited broadcast, IPv6 multicast.) A
+	 * subnet-directed broadcast cannot be recognised here; the allow-list is the guard. */
+	if ((f->eth.dst[0] & 1) ||
+	    (!f->v6 && ((bpf_ntohl(f->ip4.daddr) >> 28) == 0xe || f->ip4.daddr == 0xffffffff)) ||
+	    (f->v6 && f->ip6.daddr[0] == 0xff))
+		return FP_C_PASS_NOT_UNICAST;
+	return 0;
+}
+
+/* Is the source allowed (LPM allow-list)? */
+static __always_inline int fp_source_allowed(const struct fp_frame *f)
+{
+	if (f->v6) {
+		struct fp_lpm6 k = {.prefixlen = 128};
+
+		__builtin_memcpy(k.addr, f->ip6.saddr, 16);
+		return bpf_map_lookup_elem(&fp_allow6, &k) != 0;
+	} else {
+		struct fp_lpm4 k = {.prefixlen = 32};
+
+		__builtin_memcpy(k.addr, &f->ip4.saddr, 4);
+		return bpf_map_lookup_elem(&fp_allow4, &k) != 0;
+	}
+}
+
+/* Validate the frame header and the RESP command; fills r (cmd, nkeys). 0 or a pass reason. */
+static __always_inline __u32 fp_parse_request(struct fp_scratch *sc, const struct fp_config *cfg,
+					      __u32 plen, struct fp_run *r)
+{
+	const struct fp_hdr *h = (const struct fp_hdr *)sc->req;
+	int n, cmd;
+
+	if (plen < FP_HDR_SIZE)
+		return FP_C_PASS_SHORT;
+	if (h->magic != bpf_htons(FP_MAGIC))
+		return FP_C_PASS_MAGIC;
+	if (h->version != FP_VERSION)
+		return FP_C_PASS_VERSION;
+	if (h->flags & ~FP_F_REQ_MASK)
+		return FP_C_PASS_FLAGS;
+	if ((cfg->flags & FP_CFG_TOKEN) && bpf_be64_to_cpu(h->token) != cfg->token)
+		return FP_C_PASS_AUTH;
+	n = fp_parse_multibulk(sc, plen);
+	if (n == -2)
+		return FP_C_PASS_TOO_MANY_KEYS;
+	if (n < 0)
+		return FP_C_PASS_PARSE;
+	cmd = fp_parse_cmd(sc);
+	if (cmd == FP_CMD_NONE)
+		return FP_C_PASS_COMMAND;
+	/* Arity as in the command table: GET/TTL/PTTL/STRLEN exactly one key, MGET/EXISTS 1+. */
+	if (cmd == FP_CMD_MGET || cmd == FP_CMD_EXISTS) {
+		if (n < 2)
+			return FP_C_PASS_COMMAND;
+	} else if (n != 2) {
+		return FP_C_PASS_COMMAND;
+	}
+	r->cmd = (__u32)cmd;
+	r->nkeys = (__u32)n - 1;
+	return 0;
+}
+
+/* Rewrite the frame into the reply (step 6). 0; -1 when the frame could not be resized (nothing
+ * changed: pass it); -2 when a helper failed after the frame was resized (drop it); -3 on a bad
+ * length (cannot happen: pass). */
+static __always_inline int fp_emit(void *ctx, int xdp, struct fp_scratch *sc, struct fp_frame *f,
+				   __u32 out_len)
+{
+	/* Headers are built in the scratch map, not on the stack: the programs' combined stack
+	 * (entry + bpf_loop callback + global functions) must stay under 512 bytes. */
+	struct fp_eth *eth = (struct fp_eth *)(sc->hdr + 2);
+	struct fp_ip4 *ip4 = (struct fp_ip4 *)(sc->hdr + 2 + FP_ETH_HLEN);
+	struct fp_ip6 *ip6 = (struct fp_ip6 *)(sc->hdr + 2 + FP_ETH_HLEN);
+	struct fp_udp *udp;
+	__u32 l4 = FP_ETH_HLEN + f->l3_len, udp_len = 8 + out_len, i;
+	__u64 s;
+	__u16 c;
+
+	if (out_len > FP_OUT_LIMIT || out_len < FP_HDR_SIZE)
+		return -3;
+	/* Zero the 4 bytes after the payload: the checksum reads whole words. */
+	for (i = 0; i < 4; i++)
+		sc->out[out_len + i] = 0;
+
+	__builtin_memcpy(eth->dst, f->eth.src, 6);
+	__builtin_memcpy(eth->src, f->eth.dst, 6);
+	eth->proto = f->eth.proto;
+	if (f->v6) {
+		udp = (struct fp_udp *)(sc->hdr + 2 + FP_ETH_HLEN + 40);
+		*ip6 = f->ip6;
+		__builtin_memcpy(ip6->saddr, f->ip6.daddr, 16);
+		__builtin_memcpy(ip6->daddr, f->ip6.saddr, 16);
+		ip6->payload_len = bpf_htons(udp_len);
+		ip6->hop_limit = FP_REPLY_TTL;
+		s = fp_pseudo6(ip6, udp_len);
+	} else {
+		udp = (struct fp_udp *)(sc->hdr + 2 + FP_ETH_HLEN + 20);
+		*ip4 = f->ip4;
+		ip4->saddr = f->ip4.daddr;
+		ip4->daddr = f->ip4.saddr;
+		ip4->tot_len = bpf_htons(20 + udp_len);
+		ip4->ttl = FP_REPLY_TTL;
+		ip4->check = 0;
+		ip4->check = ~fp_csum_fold(fp_csum_words(ip4, 10));
+		s = fp_pseudo4(ip4, udp_len);
+	}
+	udp->sport = f->udp.dport;
+	udp->dport = f->udp.sport;
+	udp->len = bpf_htons(udp_len);
+	udp->check = 0;
+	s += fp_csum_words(udp, 4);
+	s += fp_csum_buf(sc->out, out_len, (FP_OUT_LIMIT + FP_CSUM_CHUNK - 1) / FP_CSUM_CHUNK);
+	c = ~fp_csum_fold(s);
+	udp->check = c ? c : 0xffff; /* 0 would mean "no checksum" (IPv4) */
+
+	if (fp_resize(ctx, xdp, f->frame_len, l4 + udp_len))
+		return -1;
+	if (fp_store(ctx, xdp, 0, sc->hdr + 2, f->v6 ? FP_ETH_HLEN + 40 + 8 : FP_ETH_HLEN + 20 + 8))
+		return -2;
+	if (fp_store(ctx, xdp, l4 + 8, sc->out, out_len))
+		return -2;
+	return 0;
+}
+
+/*
+ * fp_run - the whole fast path for one frame. Returns 1 when a reply was written into the frame
+ * (the caller sends it back out), 0 to pass the frame up, -1 to drop it (damaged by a failed
+ * rewrite).
+ */
+static __always_inline int fp_run(void *ctx, int xdp)
+{
+	struct arena_hdr __arena *hdr = ARENA_HDR;
+	struct fp_config *cfg;
+	struct fp_scratch *sc;
+	struct fp_frame f = {};
+	struct fp_run r = {};
+	__u32 zero = 0, reason, i;
+	int err;
+
+	fp_use_arena();
+	cfg = bpf_map_lookup_elem(&fp_config, &zero);
+	if (!cfg || !cfg->port) {
+		fp_count(FP_C_NOT_OURS, 1);
+		return 0;
+	}
+	reason = fp_parse_frame(ctx, xdp, &f, cfg->port);
+	if (reason)
+		goto pass;
+	if (!(cfg->flags & FP_CFG_ENABLED)) {
+		reason = FP_C_PASS_DISABLED;
+		goto pass;
+	}
+	if (!fp_source_allowed(&f)) {
+		reason = FP_C_PASS_NOT_ALLOWED;
+		goto pass;
+	}
+	if (f.plen > FP_REQ_MAX) {
+		reason = FP_C_PASS_TOO_BIG;
+		goto pass;
+	}
+	if (f.plen < FP_HDR_SIZE) {
+		reason = FP_C_PASS_SHORT;
+		goto pass;
+	}
+	sc = fp_scratch_get();
+	if (!sc) {
+		reason = FP_C_PASS_ERROR;
+		goto pass;
+	}
+	if (fp_load(ctx, xdp, FP_ETH_HLEN + f.l3_len + 8, sc->req, f.plen)) {
+		reason = FP_C_PASS_MALFORMED;
+		goto pass;
+	}
+	for (i = 0; i < 4; i++) /* the checksum reads whole words */
+		sc->req[f.plen + i] = 0;
+	if (!fp_udp_csum_ok(sc, &f)) {
+		reason = FP_C_PASS_CHECKSUM;
+		goto pass;
+	}
+	reason = fp_parse_request(sc, cfg, f.plen, &r);
+	if (reason)
+		goto pass;
+	if (r.nkeys > FP_MULTI_MAX) {
+		reason = FP_C_PASS_TOO_MANY_KEYS;
+		goto pass;
+	}
+	if (hdr->magic != ARENA_MAGIC || hdr->layout_version != ARENA_LAYOUT_VERSION) {
+		reason = FP_C_PASS_NO_ARENA;
+		goto pass;
+	}
+
+	/* Reply header: the request's, REPLY|KERNEL set, token zeroed. */
+	__builtin_memcpy(sc->out, sc->req, 8);
+	sc->out[3] = FP_F_REPLY | FP_F_KERNEL;
+	__builtin_memset(sc->out + 8, 0, 8);
+	r.pos = FP_HDR_SIZE;
+	if (r.cmd == FP_CMD_MGET)
+		r.pos = fp_put_num(sc, r.pos, '*', r.nkeys);
+	r.now = bpf_ktime_get_ns();
+	r.tai = bpf_ktime_get_tai_ns();
+	bpf_loop(r.nkeys, fp_key_cb, &r, 0);
+	if (r.reason) {
+		reason = r.reason;
+		goto pass;
+	}
+	if (r.cmd == FP_CMD_EXISTS) {
+		int p = fp_put_num(sc, r.pos, ':', r.count);
+
+		if (p < 0) {
+			reason = FP_C_PASS_REPLY_TOO_BIG;
+			goto pass;
+		}
+		r.pos = (__u32)p;
+	}
+	reason = fp_commit(sc, &r, cfg);
+	if (reason)
+		goto pass;
+	err = fp_emit(ctx, xdp, sc, &f, r.pos);
+	if (err == -1 || err == -3) {
+		reason = err == -1 ? FP_C_PASS_TAILROOM : FP_C_PASS_ERROR;
+		goto pass;
+	}
+	if (err) {
+		fp_count(FP_C_PASS_ERROR, 1);
+		return -1;
+	}
+	fp_count(FP_C_HITS, 1);
+	fp_count(FP_C_BYTES_IN, f.plen);
+	fp_count(FP_C_BYTES_OUT, r.pos);
+	return 1;
+pass:
+	fp_count(reason, 1);
+	if (reason == FP_C_PASS_MISS)
+		fp_count(FP_C_MISSES, 1);
+	return 0;
+}
+
+#endif /* ARENAKV_BPF_FP_ANSWER_H */

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * fp_load.h - open and load the fast-path object (bpf/fastpath.bpf.c) on the live arena.
+ * User space only; header-only because bpf/ holds no user-space .c file (CMake builds every
+ * bpf/<name>.bpf.c as a BPF object): include it from exactly the .c files that load the fast path
+ * (server/fastpath.c, tests/bpf/test_fastpath_*.c), after arena_setup() made a BPF arena.
+ *
+ * The fast-path programs must read the very arena the index lives in, not a new one. So the
+ * object's `arena` map is given, before load, the fd of the arena map bpf/arenakv.bpf.c created
+ * (bpf_map__reuse_fd), found by fp_arena_map_fd() among this process's open fds: the one BPF map
+ * of type ARENA whose map_extra is ARENA_BASE. (server/arena_bpf.c keeps its skeleton private;
+ * looking the fd up this way needs no change there.)
+ *
+ * libbpf and a reused arena: libbpf maps an arena map it creates at map_extra on load and unmaps
+ * it on destroy. With the reused fd, libbpf 1.4.6 does neither (measured: the mapping at
+ * ARENA_BASE is the same before load, after load and after fastpath__destroy()). Should another
+ * libbpf version unmap it on destroy, the server would lose its index, so fp_load_destroy()
+ * checks that the first arena page is still mapped and, if not, maps the arena back from the
+ * same map fd (MAP_SHARED | MAP_FIXED: the kernel serves the same pages again).
+ *
+ * Sequence (libbpf-bootstrap order): fp_load_open() = open -> reuse arena -> load; the caller
+ * writes fp_config / fp_allow4 / fp_allow6, attaches (or test-runs) the programs, and finally
+ * calls fp_load_destroy(). Not thread safe; call from the thread that owns the arena's lifetime.
+ */
+#ifndef ARENAKV_BPF_FP_LOAD_H
+#define ARENAKV_BPF_FP_LOAD_H
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "arena.h"
+#include "fastpath.h"
+#include "fastpath.skel.h"
+
+#ifndef FP_BPF_MAP_TYPE_ARENA
+#define FP_BPF_MAP_TYPE_ARENA 33 /* BPF_MAP_TYPE_ARENA, for headers that predate it */
+#endif
+
+/*
+ * The fd (owned by whoever created it, do not close) of this process's BPF arena map at
+ * ARENA_BASE, or -ENOENT when there is none (arena_setup() not run, or it fell back to mmap).
+ */
+static inline int fp_arena_map_fd(void)
+{
+	char path[64], line[128];
+	struct dirent *d;
+	int fd, found = -ENOENT;
+	DIR *dir;
+
+	dir = opendir("/proc/self/fdinfo");
+	if (!dir)
+		return -errno;
+	while (found < 0 && (d = readdir(dir))) {
+		unsigned long long extra = 0;
+		unsigned int type = 0;
+		FILE *f;
+
+		fd = atoi(d->d_name);
+		if (d->d_name[0] < '0' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f)) {
+			sscanf(line, "map_type:\t%u", &type);
+			sscanf(line, "map_extra:\t%llx", &extra);
+		}
+		fclose(f);
+		if (type == FP_BPF_MAP_TYPE_ARENA && extra == ARENA_BASE)
+			found = fd;
+	}
+	closedir(dir);
+	return found;
+}
+
+static inline int fp_load_destroy(struct fastpath *skel);
+
+/*
+ * Open the fast-path skeleton, point its arena at the live arena and load (verify) both
+ * programs. On success *out is the loaded skeleton (fp_load_destroy() frees it) and 0 is
+ * returned; else -errno (-ENOENT: no BPF arena in this process) and *out is NULL.
+ */
+static inline int fp_load_open(struct fastpath **out)
+{
+	struct fastpath *skel;
+	int fd, err;
+
+	*out = NULL;
+	fd = fp_arena_map_fd();
+	if (fd < 0)
+		return fd;
+	skel = fastpath__open();
+	if (!skel)
+		return -errno;
+	err = bpf_map__reuse_fd(skel->maps.arena, fd);
+	if (!err)
+		err = fastpath__load(skel);
+	if (err) {
+		fp_load_destroy(skel);
+		return err < 0 ? err : -EINVAL;
+	}
+	*out = skel;
+	return 0;
+}
+
+/* Destroy a skeleton from fp_load_open() (detaches nothing: links are the caller's), keeping
+ * the arena mapped at ARENA_BASE for its owner. Returns 0, or -errno when the arena could not be
+ * mapped back (the caller should treat the arena as lost). NULL is ignored. */
+static inline int fp_load_destroy(struct fastpath *skel)
+{
+	void *p;
+	int fd;
+
+	if (!skel)
+		return 0;
+	fastpath__destroy(skel);
+	/* msync() fails with ENOMEM on an unmapped range: then restore the mapping. */
+	if (!msync((void *)(unsigned long)ARENA_BASE, ARENA_PAGE_SIZE, MS_ASYNC) || errno != ENOMEM)
+		return 0;
+	fd = fp_arena_map_fd();
+	if (fd < 0)
+		return 0; /* the arena is gone already: nothing to keep */
+	p = mmap((void *)(unsigned long)ARENA_BASE, ARENA_SIZE, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED, fd, 0);
+	return p == MAP_FAILED ? -errno : 0;
+}
+
+#endif /* ARENAKV_BPF_FP_LOAD_H */

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * fp_maps.h - the maps of the fast-path object (bpf/fastpath.bpf.c), BPF side only.
+ *
+ *  - arena:       the index's BPF_MAP_TYPE_ARENA. Declared exactly as in bpf/arenakv.bpf.c so the
+ *                 loader can hand this object the live arena's fd (bpf_map__reuse_fd, see
+ *                 bpf/fp_load.h); the programs never allocate in it and only write kv_entry.access.
+ *  - fp_config:   ARRAY[1] of struct fp_config, written by user space (fastpath.h).
+ *  - fp_allow4/6: LPM tries of allowed source prefixes, written by user space.
+ *  - fp_counters: PERCPU_ARRAY[FP_C_MAX] of __u64, written by the programs (enum fp_counter).
+ *  - fp_hot:      RINGBUF of struct fp_hot_rec, sampled hits.
+ *  - fp_scratch:  PERCPU_ARRAY[1] of struct fp_scratch: request copy, reply under construction,
+ *                 value staging. Per CPU because a program runs to completion on one CPU without
+ *                 being re-entered by itself (softirq for XDP/tc; BPF_PROG_TEST_RUN runs with
+ *                 migration disabled and tests run it from one thread).
+ */
+#ifndef ARENAKV_BPF_FP_MAPS_H
+#define ARENAKV_BPF_FP_MAPS_H
+
+#include "fastpath.h"
+
+/* Scratch buffers. Sizes carry slack so that the verifier can prove every bounded access:
+ *  - req: the request; bpf_csum_diff reads whole 4-byte words past its end;
+ *  - key: a key is copied here, at a fixed offset, before it is hashed: hashed in place at a
+ *    variable offset in req, the verifier could not prune the reader's paths (measured: over
+ *    the 1M-instruction limit); xxh64 may read 32 bytes past FP_KEY_MAX (docs/BPF.md);
+ *  - out: a bulk of up to FP_REPLY_MAX bytes may be appended at any position below
+ *    FP_HDR_SIZE + FP_REPLY_MAX (the runtime check keeps the reply within FP_REPLY_MAX);
+ *  - val: the reader's 8-byte copy loop may overshoot by 7 bytes. */
+#define FP_REQ_BUF   (FP_REQ_MAX + 64)
+#define FP_OUT_LIMIT (FP_HDR_SIZE + FP_REPLY_MAX) /* reply UDP payload never longer */
+#define FP_OUT_BUF   (FP_OUT_LIMIT + FP_REPLY_MAX + 64)
+#define FP_VAL_BUF   (FP_REPLY_MAX + 16)
+#define FP_NARGS     (FP_MULTI_MAX + 1)
+
+struct fp_scratch {
+	__u8 req[FP_REQ_BUF];
+	__u8 out[FP_OUT_BUF];
+	__u8 val[FP_VAL_BUF];
+	__u8 key[FP_KEY_MAX + 32]; /* the key being looked up (+32: xxh64's tail reads, BPF.md) */
+	__u16 arg_off[FP_NARGS];   /* offsets into req of the command's arguments */
+	__u16 arg_len[FP_NARGS];
+	__u64 ent[FP_MULTI_MAX]; /* entries that answered (arena address), for the final check */
+	__u32 seq[FP_MULTI_MAX]; /* and their seqs */
+	__u32 hash[FP_MULTI_MAX];
+	__u32 vlen[FP_MULTI_MAX];
+	__u8 hdr[72]; /* reply headers, Ethernet at hdr[2] so IP is 8-byte aligned */
+	__u32 copied; /* value bytes fp_read_key() left in val[] */
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARENA);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, ARENA_MAX_PAGES);
+	__ulong(map_extra, ARENA_BASE);
+} arena SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fp_config);
+} fp_config SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, FP_ALLOW_MAX);
+	__type(key, struct fp_lpm4);
+	__type(value, __u8);
+} fp_allow4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, FP_ALLOW_MAX);
+	__type(key, struct fp_lpm6);
+	__type(value, __u8);
+} fp_allow6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FP_C_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} fp_counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, FP_HOT_RINGBUF_SIZE);
+} fp_hot SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fp_scratch);
+} fp_scratch SEC(".maps");
+
+/* Make the calling program reference the arena map (a program that dereferences arena pointers
+ * must, see docs/BPF.md). */
+#define fp_use_arena() asm volatile("" : : "r"(&arena))
+
+/* Add n to counter c on this CPU. */
+static __always_inline __u64 fp_count(__u32 c, __u64 n)
+{
+	__u64 *v = bpf_map_lookup_elem(&fp_counters, &c);
+
+	if (!v)
+		return 0;
+	*v += n;
+	return *v;
+}
+
+static __always_inline struct fp_scratch *fp_scratch_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&fp_scratch, &zero);
+}
+
+#endif /* ARENAKV_BPF_FP_MAPS_H */

@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * fp_resp.h - the fast path's RESP: parse one multibulk request, write integer and bulk replies.
+ *
+ * The request has been copied into scratch->req (payload of the UDP datagram, the 16-byte frame
+ * header first), so parsing is plain indexing into a map value; every index is checked against a
+ * constant bound before use, which is what the verifier needs to accept a variable offset.
+ *
+ * Accepted: exactly one `*<n>\r\n` followed by n `$<len>\r\n<bytes>\r\n`, ending exactly at the
+ * end of the datagram, 1 <= n <= FP_NARGS. Anything else (inline commands, trailing bytes,
+ * leading zeros or signs in lengths, more arguments) is refused and the datagram goes to user
+ * space, which implements the full protocol. Being stricter than user space only costs a pass.
+ *
+ * Replies are written into scratch->out at a position the caller keeps; each writer returns the
+ * new position or a negative value when the reply would pass FP_OUT_LIMIT.
+ */
+#ifndef ARENAKV_BPF_FP_RESP_H
+#define ARENAKV_BPF_FP_RESP_H
+
+#include "fp_maps.h"
+
+#define FP_LEN_DIGITS 5 /* "$<len>" lengths have at most this many digits (FP_REQ_MAX < 10^5) */
+
+/*
+ * Why some functions here are global (__noinline, not static): the verifier checks a global
+ * function once, on its own, and its caller only sees "some scalar" come back. Inlined, each
+ * exit of a digit loop becomes its own verifier path with its own exact position, and those
+ * paths multiply through the rest of the program (measured: over the 1M-instruction limit with
+ * everything inlined). A global function's pointer arguments may be NULL for the verifier, hence
+ * the NULL checks.
+ */
+#define FP_GLOBAL __attribute__((noinline))
+
+/*
+ * Parse decimal digits at req[p] up to "\r\n": 1..FP_LEN_DIGITS digits, no sign, no leading
+ * zero unless the number is 0, at most FP_REQ_MAX. Returns (position after "\r\n") << 16 | value,
+ * or -1.
+ */
+FP_GLOBAL int fp_parse_len(struct fp_scratch *sc, __u32 p, __u32 end)
+{
+	__u32 v = 0, d;
+	__u8 c;
+
+	if (!sc)
+		return -1;
+	for (d = 0; d < FP_LEN_DIGITS + 1; d++) {
+		if (p >= end || p >= FP_REQ_MAX)
+			return -1;
+		c = sc->req[p];
+		if (c == '\r')
+			break;
+		if (c < '0' || c > '9' || d == FP_LEN_DIGITS || (d == 1 && v == 0))
+			return -1;
+		v = v * 10 + (c - '0');
+		p++;
+	}
+	if (d == 0 || v > FP_REQ_MAX || p + 1 >= end || p + 1 >= FP_REQ_MAX ||
+	    sc->req[p + 1] != '\n')
+		return -1;
+	return (int)((p + 2) << 16 | v);
+}
+
+/*
+ * Parse the multibulk in req[FP_HDR_SIZE, end) into arg_off[]/arg_len[]. Returns the number of
+ * arguments (>= 1), -1 when malformed, -2 when it has more than FP_NARGS arguments.
+ */
+FP_GLOBAL int fp_parse_multibulk(struct fp_scratch *sc, __u32 end)
+{
+	__u32 p = FP_HDR_SIZE, i, len;
+	int n, r;
+
+	if (!sc || end > FP_REQ_MAX || p >= end || sc->req[p] != '*')
+		return -1;
+	r = fp_parse_len(sc, p + 1, end);
+	if (r < 0)
+		return -1;
+	n = r & 0xffff;
+	p = (__u32)r >> 16;
+	if (n < 1)
+		return -1;
+	if (n > FP_NARGS)
+		return -2;
+	for (i = 0; i < FP_NARGS; i++) {
+		if (i >= n)
+			break;
+		if (p >= end || p >= FP_REQ_MAX || sc->req[p] != '$')
+			return -1;
+		r = fp_parse_len(sc, p + 1, end);
+		if (r < 0)
+			return -1;
+		len = r & 0xffff;
+		p = (__u32)r >> 16;
+		if (p > FP_REQ_MAX || len > FP_REQ_MAX)
+			return -1;
+		sc->arg_off[i] = (__u16)p;
+		sc->arg_len[i] = (__u16)len;
+		p += len;
+		if (p + 1 >= end || p + 1 >= FP_REQ_MAX || sc->req[p] != '\r' ||
+		    sc->req[p + 1] != '\n')
+			return -1;
+		p += 2;
+	}
+	return p == end ? n : -1;
+}
+
+/* The command in arg 0 as enum fp_cmd (case-insensitive), FP_CMD_NONE when not ours. */
+FP_GLOBAL int fp_parse_cmd(struct fp_scratch *sc)
+{
+	__u32 off, len, i;
+	__u8 c[6] = {};
+
+	if (!sc)
+		return FP_CMD_NONE;
+	off = sc->arg_off[0];
+	len = sc->arg_len[0];
+	if (len < 3 || len > 6 || off > FP_REQ_MAX)
+		return FP_CMD_NONE;
+	for (i = 0; i < 6; i++)
+		if (i < len)
+			c[i] = sc->req[off + i] | 0x20; /* ASCII letters only: others never match */
+	if (len == 3 && c[0] == 'g' && c[1] == 'e' && c[2] == 't')
+		return FP_CMD_GET;
+	if (len == 3 && c[0] == 't' && c[1] == 't' && c[2] == 'l')
+		return FP_CMD_TTL;
+	if (len == 4 && c[0] == 'm' && c[1] == 'g' && c[2] == 'e' && c[3] == 't')
+		return FP_CMD_MGET;
+	if (len == 4 && c[0] == 'p' && c[1] == 't' && c[2] == 't' && c[3] == 'l')
+		return FP_CMD_PTTL;
+	if (len == 6 && c[0] == 'e' && c[1] == 'x' && c[2] == 'i' && c[3] == 's' && c[4] == 't' &&
+	    c[5] == 's')
+		return FP_CMD_EXISTS;
+	if (len == 6 && c[0] == 's' && c[1] == 't' && c[2] == 'r' && c[3] == 'l' && c[4] == 'e' &&
+	    c[5] == 'n')
+		return FP_CMD_STRLEN;
+	return FP_CMD_NONE;
+}
+
+/*
+ * Write <type><v>\r\n at out[pos] (type ':' integer, '$' bulk length, '*' array length) and
+ * return the new position, or -1 when it would pass FP_OUT_LIMIT. v may be negative (-1).
+ * The digits are produced right-aligned into a fixed 20-byte buffer by a loop without exits
+ * (cheap to verify), then copied with one helper call.
+ */
+FP_GLOBAL int fp_put_num(struct fp_scratch *sc, __u32 pos, __u32 type, __s64 v)
+{
+	__u8 dig[24];
+	__u64 u = v < 0 ? (__u64)(-v) : (__u64)v;
+	__u32 n, i, skip;
+
+	if (!sc || pos > FP_OUT_LIMIT)
+		return -1;
+	for (i = 0; i < 20; i++) {
+		dig[19 - i] = '0' + u % 10;
+		u /= 10;
+	}
+	for (n = 20; n > 1; n--)
+		if (dig[20 - n] != '0')
+			break;
+	if (pos + 1 + (v < 0) + n + 2 > FP_OUT_LIMIT)
+		return -1;
+	sc->out[pos++] = (__u8)type;
+	if (v < 0)
+		sc->out[pos++] = '-';
+	if (n < 1 || n > 20 || pos > FP_OUT_LIMIT)
+		return -1;
+	skip = 20 - n;
+	asm volatile(""
+		     : "+r"(skip)); /* keep clang from rewriting as fp - n: the verifier
+				     * refuses subtraction from a stack pointer */
+	if (skip > 19 || bpf_probe_read_kernel(sc->out + pos, n, dig + skip))
+		return -1;
+	pos += n;
+	if (pos > FP_OUT_LIMIT)
+		return -1;
+	sc->out[pos] = '\r';
+	sc->out[pos + 1] = '\n';
+	return (int)(pos + 2);
+}
+
+/* Append "$<n>\r\n" + val[0, n) + "\r\n" at out[pos]; new position or -1 if it does not fit. */
+FP_GLOBAL int fp_put_bulk(struct fp_scratch *sc, __u32 pos, __u32 n)
+{
+	int p;
+
+	if (!sc)
+		return -1;
+	p = fp_put_num(sc, pos, '$', n);
+	if (p < 0 || n > FP_REPLY_MAX || (__u32)p + n + 2 > FP_OUT_LIMIT)
+		return -1;
+	pos = (__u32)p;
+	asm volatile("" : "+r"(pos)); /* clang drops this check as implied; the verifier needs it */
+	if (pos > FP_OUT_LIMIT)
+		return -1;
+	if (n && bpf_probe_read_kernel(sc->out + pos, n, sc->val))
+		return -1;
+	pos += n;
+	if (pos > FP_OUT_LIMIT)
+		return -1;
+	sc->out[pos] = '\r';
+	sc->out[pos + 1] = '\n';
+	return (int)(pos + 2);
+}
+
+#endif /* ARENAKV_BPF_FP_RESP_H */

@@ -1,0 +1,1015 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * test_fastpath_xdp.c - the XDP and tc fast-path programs (bpf/fastpath.bpf.c) answer exactly
+ * what they should from the arena, and pass everything else, counting why.
+ *
+ * Set-up as the server does it: arena_setup("bpf") creates the arena (bpf/arenakv.bpf.c), keys
+ * are written with the index's writer API (index/htab.h, as server/db.c does), and
+ * fp_load_open() (bpf/fp_load.h) loads the fast path on that same arena. Then a table of
+ * crafted frames runs through bpf_prog_test_run_opts(), once through fp_xdp and once through
+ * fp_tc. For each: the expected verdict (XDP_TX / redirect, or pass), the expected output frame
+ * byte for byte (built here independently: RFC 1071 checksums over big-endian words, not the BPF
+ * code's memory-order sums), the output's checksums verified again, and the per-CPU counter that
+ * must have moved (exactly one of hits / passed_<reason>, plus requests).
+ *
+ * Then: the access clock a hit leaves in the entry, ring-buffer samples, the token, and a writer
+ * thread rewriting a value while the program answers GETs for it (every reply must be one
+ * complete version, never a mix). Also prints the verifier's processed-instruction counts.
+ *
+ * Exit 77 when BPF arenas cannot be created here (bpf_test.h).
+ */
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bpf_test.h"
+#include "arena_bpf.h"
+#include "clock.h"
+#include "layout.h"
+#include "fastpath.h"
+#include "fp_load.h"
+
+_Static_assert(FP_LRU_MAX == CLOCK_LRU_MAX, "fastpath.h LRU clock width follows clock.h");
+_Static_assert(FP_LRU_RESOLUTION_NS == CLOCK_LRU_RESOLUTION_MS * 1000000ULL, "LRU resolution");
+_Static_assert(FP_CLOCK_FAR_BIT == CLOCK_FAR_BIT, "far-deadline bit follows clock.h");
+
+#define PORT		 7777
+#define TCX_NEXT_RET	 0xffffffffu /* TCX_NEXT (-1) as test_run's __u32 retval */
+#define TCX_DROP_RET	 2
+#define TCX_REDIRECT_RET 7 /* what bpf_redirect() returns */
+
+static struct fastpath *skel;
+static int ncpus;
+
+/* ---- keyspace (writer side, as server/db.c) -------------------------------------------- */
+
+static struct htab *db0(void)
+{
+	return (struct htab *)&ARENA_HDR->db[0];
+}
+
+static struct kv_entry *put_type(__u8 type, const char *key, __u32 klen, const void *val,
+				 __u32 vlen, __u64 expire_ns)
+{
+	struct htab *h = db0();
+	struct kv_entry *old = htab_find(h, key, klen), *e;
+
+	e = kv_new(type, key, klen, vlen, vlen);
+	if (!e)
+		return NULL;
+	memcpy((void *)kv_val(e), val, vlen);
+	e->expire_ns = expire_ns;
+	if (old) {
+		htab_replace(h, old, e);
+		kv_free(old);
+	} else if (htab_insert(h, e)) {
+		kv_free(e);
+		return NULL;
+	}
+	return e;
+}
+
+static struct kv_entry *put(const char *key, const void *val, __u32 vlen, __u64 exp)
+{
+	return put_type(KV_STRING, key, (__u32)strlen(key), val, vlen, exp);
+}
+
+/* ---- frames ----------------------------------------------------------------------------- */
+
+enum mut {
+	M_NONE = 0,
+	M_BAD_IPCSUM = 1 << 0,
+	M_BAD_UDPCSUM = 1 << 1,
+	M_ZERO_UDPCSUM = 1 << 2,
+	M_PARTIAL_UDPCSUM = 1 << 3,
+	M_IP_OPTIONS = 1 << 4,
+	M_FRAG_MF = 1 << 5,
+	M_FRAG_OFF = 1 << 6,
+	M_V6_EXTHDR = 1 << 7,
+	M_UDP_LEN = 1 << 8, /* UDP length disagrees with the IP length */
+	M_ETH_PAD = 1 << 9, /* 10 bytes of Ethernet padding after the datagram */
+	M_OTHER_PORT = 1 << 10,
+	M_TCP = 1 << 11,
+	M_ARP = 1 << 12,
+	M_IP_LEN_LONG = 1 << 13, /* IP total length beyond the frame */
+	M_MCAST = 1 << 14,	 /* to 224.0.0.251 / ff02::fb */
+	M_ETH_BCAST = 1 << 15,	 /* to ff:ff:ff:ff:ff:ff */
+};
+
+struct addr {
+	int v6;
+	__u8 a[16];
+};
+
+static const __u8 mac_srv[6] = {0x02, 0, 0, 0, 0, 0x01}, mac_cli[6] = {0x02, 0, 0, 0, 0, 0x02};
+
+static struct addr addr_of(const char *s)
+{
+	struct addr a = {0};
+
+	if (strchr(s, ':')) {
+		a.v6 = 1;
+		inet_pton(AF_INET6, s, a.a);
+	} else {
+		inet_pton(AF_INET, s, a.a);
+	}
+	return a;
+}
+
+/* RFC 1071 over big-endian 16-bit words. */
+static __u32 sum_be(const __u8 *p, size_t n, __u32 s)
+{
+	for (size_t i = 0; i + 1 < n; i += 2)
+		s += (__u32)p[i] << 8 | p[i + 1];
+	if (n & 1)
+		s += (__u32)p[n - 1] << 8;
+	return s;
+}
+
+static __u16 fold(__u32 s)
+{
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (__u16)s;
+}
+
+static void put16(__u8 *p, __u16 v)
+{
+	p[0] = v >> 8;
+	p[1] = v & 0xff;
+}
+
+static __u16 get16(const __u8 *p)
+{
+	return (__u16)(p[0] << 8 | p[1]);
+}
+
+static __u32 pseudo_sum(int v6, const __u8 *src, const __u8 *dst, __u32 udp_len)
+{
+	__u32 s = 0;
+
+	s = sum_be(src, v6 ? 16 : 4, s);
+	s = sum_be(dst, v6 ? 16 : 4, s);
+	return s + 17 + udp_len;
+}
+
+/*
+ * Build an Ethernet frame: emac -> dmac, src:sport -> dst:dport, UDP payload pl[0, plen).
+ * ttl and ipid as given (the reply uses ttl 64 and the request's id).
+ */
+static size_t build(__u8 *out, const __u8 *dmac, const __u8 *smac, const struct addr *src,
+		    const struct addr *dst, __u16 sport, __u16 dport, const void *pl, size_t plen,
+		    __u8 ttl, __u16 ipid, int mut)
+{
+	size_t l3 = src->v6 ? 40 : (mut & M_IP_OPTIONS ? 24 : 20);
+	size_t udp_len = 8 + plen, n;
+	__u8 *ip = out + 14, *udp = ip + l3;
+	__u16 c;
+
+	static const __u8 bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	struct addr mc = addr_of(src->v6 ? "ff02::fb" : "224.0.0.251");
+
+	if (mut & M_MCAST)
+		dst = &mc;
+	memcpy(out, mut & M_ETH_BCAST ? bcast : dmac, 6);
+	memcpy(out + 6, smac, 6);
+	put16(out + 12, mut & M_ARP ? 0x0806 : src->v6 ? 0x86dd : 0x0800);
+	memset(ip, 0, l3);
+	if (src->v6) {
+		ip[0] = 0x60;
+		put16(ip + 4, (__u16)udp_len + (mut & M_IP_LEN_LONG ? 100 : 0));
+		ip[6] = mut & M_V6_EXTHDR ? 0 : mut & M_TCP ? 6 : 17;
+		ip[7] = ttl;
+		memcpy(ip + 8, src->a, 16);
+		memcpy(ip + 24, dst->a, 16);
+	} else {
+		ip[0] = 0x40 | (__u8)(l3 / 4);
+		put16(ip + 2, (__u16)(l3 + udp_len) + (mut & M_IP_LEN_LONG ? 100 : 0));
+		put16(ip + 4, ipid);
+		put16(ip + 6, mut & M_FRAG_MF ? 0x2000 : mut & M_FRAG_OFF ? 0x0010 : 0x4000);
+		ip[8] = ttl;
+		ip[9] = mut & M_TCP ? 6 : 17;
+		memcpy(ip + 12, src->a, 4);
+		memcpy(ip + 16, dst->a, 4);
+		if (l3 == 24)
+			memset(ip + 20, 1, 4); /* four NOP options */
+		c = ~fold(sum_be(ip, l3, 0));
+		if (mut & M_BAD_IPCSUM)
+			c ^= 0x0101;
+		put16(ip + 10, c);
+	}
+	put16(udp, sport);
+	put16(udp + 2, mut & M_OTHER_PORT ? dport + 1 : dport);
+	put16(udp + 4, (__u16)udp_len + (mut & M_UDP_LEN ? 1 : 0));
+	put16(udp + 6, 0);
+	memcpy(udp + 8, pl, plen);
+	c = ~fold(sum_be(udp, udp_len, pseudo_sum(src->v6, src->a, dst->a, (__u32)udp_len)));
+	if (!c)
+		c = 0xffff;
+	if (mut & M_BAD_UDPCSUM)
+		c ^= 0x0100;
+	if (mut & M_ZERO_UDPCSUM)
+		c = 0;
+	if (mut & M_PARTIAL_UDPCSUM)
+		c = fold(pseudo_sum(src->v6, src->a, dst->a, (__u32)udp_len));
+	put16(udp + 6, c);
+	n = 14 + l3 + udp_len;
+	if (mut & M_ETH_PAD) {
+		memset(out + n, 0, 10);
+		n += 10;
+	}
+	return n;
+}
+
+/* Independent check of a reply frame's IPv4 header and UDP checksums. */
+static int frame_csums_ok(const __u8 *f, size_t n)
+{
+	int v6 = get16(f + 12) == 0x86dd;
+	const __u8 *ip = f + 14, *udp = ip + (v6 ? 40 : 20);
+	__u32 udp_len;
+
+	if (n < 14 + (v6 ? 48u : 28u))
+		return 0;
+	if (!v6 && fold(sum_be(ip, 20, 0)) != 0xffff)
+		return 0;
+	udp_len = get16(udp + 4);
+	if (14 + (v6 ? 40 : 20) + udp_len != n)
+		return 0;
+	return fold(sum_be(udp, udp_len,
+			   pseudo_sum(v6, v6 ? ip + 8 : ip + 12, v6 ? ip + 24 : ip + 16,
+				      udp_len))) == 0xffff;
+}
+
+/* Frame header + RESP multibulk of argv. */
+static size_t request(__u8 *out, __u32 id, __u64 token, __u8 flags, int argc,
+		      const char *const *argv, const size_t *lens)
+{
+	size_t n = FP_HDR_SIZE;
+
+	put16(out, FP_MAGIC);
+	out[2] = FP_VERSION;
+	out[3] = flags;
+	for (int i = 0; i < 4; i++)
+		out[4 + i] = (__u8)(id >> (24 - 8 * i));
+	for (int i = 0; i < 8; i++)
+		out[8 + i] = (__u8)(token >> (56 - 8 * i));
+	n += (size_t)sprintf((char *)out + n, "*%d\r\n", argc);
+	for (int i = 0; i < argc; i++) {
+		size_t l = lens ? lens[i] : strlen(argv[i]);
+
+		n += (size_t)sprintf((char *)out + n, "$%zu\r\n", l);
+		memcpy(out + n, argv[i], l);
+		n += l;
+		memcpy(out + n, "\r\n", 2);
+		n += 2;
+	}
+	return n;
+}
+
+/* ---- counters ----------------------------------------------------------------------------- */
+
+static void counters(__u64 *c)
+{
+	__u64 *v = calloc((size_t)ncpus, sizeof(*v));
+
+	for (__u32 i = 0; i < FP_C_MAX; i++) {
+		c[i] = 0;
+		if (!bpf_map__lookup_elem(skel->maps.fp_counters, &i, sizeof(i), v,
+					  sizeof(*v) * (size_t)ncpus, 0))
+			for (int j = 0; j < ncpus; j++)
+				c[i] += v[j];
+	}
+	free(v);
+}
+
+static void set_config(__u32 flags, __u64 token, __u32 sample)
+{
+	struct fp_config cfg = {.flags = flags,
+				.port = PORT,
+				.token = token,
+				.hot_sample_every = sample,
+				.lfu_log_factor = 10,
+				.lfu_decay_time = 1};
+	__u32 zero = 0;
+	int err = bpf_map__update_elem(skel->maps.fp_config, &zero, 4, &cfg, sizeof(cfg), 0);
+
+	BT_CHECK(!err, "fp_config update: %d", err);
+}
+
+static void allow(const char *cidr)
+{
+	char buf[64], *slash;
+	__u8 one = 1;
+	int err;
+
+	snprintf(buf, sizeof(buf), "%s", cidr);
+	slash = strchr(buf, '/');
+	*slash = '\0';
+	if (strchr(buf, ':')) {
+		struct fp_lpm6 k = {.prefixlen = (__u32)atoi(slash + 1)};
+
+		inet_pton(AF_INET6, buf, k.addr);
+		err = bpf_map__update_elem(skel->maps.fp_allow6, &k, sizeof(k), &one, 1, 0);
+	} else {
+		struct fp_lpm4 k = {.prefixlen = (__u32)atoi(slash + 1)};
+
+		inet_pton(AF_INET, buf, k.addr);
+		err = bpf_map__update_elem(skel->maps.fp_allow4, &k, sizeof(k), &one, 1, 0);
+	}
+	BT_CHECK(!err, "allow %s: %d", cidr, err);
+}
+
+/* ---- running ------------------------------------------------------------------------------ */
+
+enum verdict { V_PASS, V_TX, V_DROP };
+
+/* Run frame through program (xdp 1 / tc 0); *out gets the output frame. Returns the verdict. */
+static int run(int xdp, const __u8 *in, size_t n, __u8 *out, __u32 *out_n)
+{
+	struct bpf_program *prog = xdp ? skel->progs.fp_xdp : skel->progs.fp_tc;
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_size_in = (__u32)n, .data_out = out,
+		    .data_size_out = 8192, .repeat = 1);
+	int err = bpf_prog_test_run_opts(bpf_program__fd(prog), &o);
+
+	*out_n = o.data_size_out;
+	if (err)
+		return -100 + err;
+	if (xdp)
+		return o.retval == XDP_TX     ? V_TX
+		       : o.retval == XDP_PASS ? V_PASS
+		       : o.retval == XDP_DROP ? V_DROP
+					      : -1;
+	return o.retval == TCX_REDIRECT_RET ? V_TX
+	       : o.retval == TCX_NEXT_RET   ? V_PASS
+	       : o.retval == TCX_DROP_RET   ? V_DROP
+					    : -1;
+}
+
+struct fcase {
+	const char *name;
+	const char *src; /* client address; the server is 127.0.0.1 / ::1 / 10.0.0.1 */
+	int argc;
+	const char *argv[40];
+	int mut;
+	__u8 flags;	   /* frame header flags */
+	__u16 magic;	   /* 0 = FP_MAGIC */
+	__u8 version;	   /* 0 = FP_VERSION */
+	int trunc;	   /* cut the frame to this many bytes (0 = no) */
+	const char *raw;   /* raw UDP payload after the frame header instead of argv */
+	int verdict;	   /* V_TX or V_PASS */
+	int reason;	   /* counter that must move (FP_C_HITS for a reply) */
+	const char *reply; /* expected RESP reply (NULL: built by the case's fixup) */
+	size_t reply_len;  /* 0 = strlen(reply) */
+};
+
+static char big_reply[8192];
+static size_t big_reply_len;
+static char blob_val[1000], big_val[2000], key256[257], key257[258];
+
+static const char *dst_for(const char *src)
+{
+	if (strchr(src, ':'))
+		return "::1";
+	return !strncmp(src, "127.", 4) ? "127.0.0.1" : "10.0.0.1";
+}
+
+static void run_case(int xdp, const struct fcase *c)
+{
+	static __u8 pl[4096], in[8192], out[8192], want[8192], rep[8192];
+	__u64 before[FP_C_MAX], after[FP_C_MAX];
+	struct addr src = addr_of(c->src), dst = addr_of(dst_for(c->src));
+	size_t plen, n, wn, rlen;
+	__u32 on = 0;
+	int v;
+
+	if (c->raw) {
+		plen = request(pl, 0x01020304, 0, 0, 0, NULL, NULL) - 4; /* header only */
+		memcpy(pl + plen, c->raw, strlen(c->raw));
+		plen += strlen(c->raw);
+	} else {
+		plen = request(pl, 0x01020304, 0, c->flags, c->argc, c->argv, NULL);
+	}
+	if (c->magic)
+		put16(pl, c->magic);
+	if (c->version)
+		pl[2] = c->version;
+	n = build(in, mac_srv, mac_cli, &src, &dst, 40000, PORT, pl, plen, 61, 0x1234, c->mut);
+	if (c->trunc)
+		n = (size_t)c->trunc;
+
+	counters(before);
+	v = run(xdp, in, n, out, &on);
+	counters(after);
+
+	if (!xdp && c->trunc && v == -100 - EINVAL) {
+		/* BPF_PROG_TEST_RUN refuses to build an skb this short (tc only): the stack
+		 * would not hand it to tc as IP either. Nothing to check. */
+		printf("tc/%s: skipped, test_run refuses a %d-byte skb\n", c->name, c->trunc);
+		return;
+	}
+	BT_CHECK(v == c->verdict, "%s/%s: verdict %d want %d", xdp ? "xdp" : "tc", c->name, v,
+		 c->verdict);
+	BT_CHECK(after[c->reason] == before[c->reason] + 1, "%s/%s: counter %s moved by %llu",
+		 xdp ? "xdp" : "tc", c->name, fp_counter_name(c->reason),
+		 (unsigned long long)(after[c->reason] - before[c->reason]));
+	if (c->reason != FP_C_NOT_OURS)
+		BT_CHECK(after[FP_C_REQUESTS] == before[FP_C_REQUESTS] + 1,
+			 "%s/%s: requests did not move", xdp ? "xdp" : "tc", c->name);
+	if (c->verdict == V_PASS) {
+		BT_CHECK(after[FP_C_HITS] == before[FP_C_HITS], "%s/%s: hits moved on a pass",
+			 xdp ? "xdp" : "tc", c->name);
+		BT_CHECK(on == n && !memcmp(in, out, n), "%s/%s: passed frame was modified",
+			 xdp ? "xdp" : "tc", c->name);
+		return;
+	}
+	/* Expected reply frame: same header with REPLY|KERNEL and token 0, then the RESP. */
+	rlen = c->reply ? (c->reply_len ? c->reply_len : strlen(c->reply)) : big_reply_len;
+	memcpy(rep, pl, 8);
+	rep[3] = FP_F_REPLY | FP_F_KERNEL;
+	memset(rep + 8, 0, 8);
+	memcpy(rep + FP_HDR_SIZE, c->reply ? c->reply : big_reply, rlen);
+	wn = build(want, mac_cli, mac_srv, &dst, &src, PORT, 40000, rep, FP_HDR_SIZE + rlen, 64,
+		   0x1234, M_NONE);
+	BT_CHECK(on == wn && !memcmp(out, want, wn), "%s/%s: reply frame differs (len %u want %zu)",
+		 xdp ? "xdp" : "tc", c->name, on, wn);
+	if (on != wn || memcmp(out, want, wn)) {
+		size_t i;
+
+		for (i = 0; i < on && i < wn && out[i] == want[i]; i++)
+			;
+		fprintf(stderr, "  first difference at byte %zu: got %.*s\n", i,
+			(int)(on > 14 + 28 + 16 ? on - 14 - 28 - 16 : 0), out + 14 + 28 + 16);
+	}
+	BT_CHECK(frame_csums_ok(out, on), "%s/%s: reply checksums wrong", xdp ? "xdp" : "tc",
+		 c->name);
+	BT_CHECK(after[FP_C_BYTES_OUT] == before[FP_C_BYTES_OUT] + FP_HDR_SIZE + rlen,
+		 "%s/%s: bytes_out", xdp ? "xdp" : "tc", c->name);
+}
+
+/* Positional table: fields after `reason` default to 0/NULL where a case does not need them. */
+// clang-format off
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+static const struct fcase cases[] = {
+    /* hits */
+    {"get", "127.0.0.2", 2, {"GET", "hello"}, 0, 0, 0, 0, 0, NULL, V_TX, FP_C_HITS,
+     "$5\r\nworld\r\n"},
+    {"get-case", "127.0.0.2", 2, {"gEt", "hello"}, 0, 0, 0, 0, 0, NULL, V_TX, FP_C_HITS,
+     "$5\r\nworld\r\n"},
+    {"get-v6", "::1", 2, {"GET", "hello"}, 0, 0, 0, 0, 0, NULL, V_TX, FP_C_HITS, "$5\r\nworld\r\n"},
+    {"get-10/8", "10.1.2.3", 2, {"GET", "hello"}, 0, 0, 0, 0, 0, NULL, V_TX, FP_C_HITS,
+     "$5\r\nworld\r\n"},
+    {"get-empty", "127.0.0.2", 2, {"GET", "empty"}, 0, 0, 0, 0, 0, NULL, V_TX, FP_C_HITS,
+     "$0\r\n\r\n"},
+    {"get-binary", "127.0.0.2", 2, {"GET", "bin"}, 0, 0, 0, 0, 0, NULL, V_TX, FP_C_HITS,
+     "$7\r\na\r\n\0b\r\n\r\n", 13},
+    {"get-empty-key", "127.0.0.2", 2, {"GET", ""}, 0, 0, 0, 0, 0, NULL, V_TX, FP_C_HITS,
+     "$2\r\nek\r\n"},
+    {"get-crlf-key", "::1", 2, {"GET", "k\r\n$3\r\n"}, 0, 0, 0, 0, 0, NULL, V_TX, FP_C_HITS,
+     "$2\r\nck\r\n"},
+    {"get-blob", "127.0.0.2", 2, {"GET", "blob"}, 0, 0, 0, 0, 0, NULL, V_TX, FP_C_HITS, NULL},
+    {"get-key256", "127.0.0.2", 2, {"GET", key256}, 0, 0, 0, 0, 0, NULL, V_TX, FP_C_HITS,
+     "$4\r\nk256\r\n"},
+    {"udp-csum-zero", "127.0.0.2", 2, {"GET", "hello"}, M_ZERO_UDPCSUM, 0, 0, 0, 0, NULL, V_TX,
+     FP_C_HITS, "$5\r\nworld\r\n"},
+    {"udp-csum-partial", "127.0.0.2", 2, {"GET", "hello"}, M_PARTIAL_UDPCSUM, 0, 0, 0, 0, NULL,
+     V_TX, FP_C_HITS, "$5\r\nworld\r\n"},
+    {"udp-csum-partial-v6", "::1", 2, {"GET", "hello"}, M_PARTIAL_UDPCSUM, 0, 0, 0, 0, NULL, V_TX,
+     FP_C_HITS, "$5\r\nworld\r\n"},
+    {"eth-padding", "127.0.0.2", 2, {"GET", "hello"}, M_ETH_PAD, 0, 0, 0, 0, NULL, V_TX, FP_C_HITS,
+     "$5\r\nworld\r\n"},
+    {"mget", "127.0.0.2", 4, {"MGET", "hello", "empty", "hello"}, 0, 0, 0, 0, 0, NULL, V_TX,
+     FP_C_HITS, "*3\r\n$5\r\nworld\r\n$0\r\n\r\n$5\r\nworld\r\n"},
+    {"mget-v6", "::1", 3, {"mget", "hello", "counter"}, 0, 0, 0, 0, 0, NULL, V_TX, FP_C_HITS,
+     "*2\r\n$5\r\nworld\r\n$3\r\n123\r\n"},
+    {"exists", "127.0.0.2", 4, {"EXISTS", "hello", "hello", "blob"}, 0, 0, 0, 0, 0, NULL, V_TX,
+     FP_C_HITS, ":3\r\n"},
+    {"strlen", "127.0.0.2", 2, {"STRLEN", "blob"}, 0, 0, 0, 0, 0, NULL, V_TX, FP_C_HITS,
+     ":1000\r\n"},
+    {"strlen-big", "127.0.0.2", 2, {"strlen", "big"}, 0, 0, 0, 0, 0, NULL, V_TX, FP_C_HITS,
+     ":2000\r\n"},
+    {"ttl-none", "127.0.0.2", 2, {"TTL", "hello"}, 0, 0, 0, 0, 0, NULL, V_TX, FP_C_HITS, ":-1\r\n"},
+    {"pttl-none", "::1", 2, {"PTTL", "hello"}, 0, 0, 0, 0, 0, NULL, V_TX, FP_C_HITS, ":-1\r\n"},
+    {"ttl", "127.0.0.2", 2, {"TTL", "exp"}, 0, 0, 0, 0, 0, NULL, V_TX, FP_C_HITS, ":3600\r\n"},
+    {"get-exp", "127.0.0.2", 2, {"GET", "exp"}, 0, 0, 0, 0, 0, NULL, V_TX, FP_C_HITS,
+     "$4\r\nsoon\r\n"},
+    /* passes: keyspace */
+    {"miss", "127.0.0.2", 2, {"GET", "nosuchkey"}, 0, 0, 0, 0, 0, NULL, V_PASS, FP_C_PASS_MISS},
+    {"expired", "127.0.0.2", 2, {"GET", "gone"}, 0, 0, 0, 0, 0, NULL, V_PASS, FP_C_PASS_MISS},
+    {"ttl-expired", "127.0.0.2", 2, {"TTL", "gone"}, 0, 0, 0, 0, 0, NULL, V_PASS, FP_C_PASS_MISS},
+    {"mget-one-miss", "127.0.0.2", 3, {"MGET", "hello", "nosuchkey"}, 0, 0, 0, 0, 0, NULL, V_PASS,
+     FP_C_PASS_MISS},
+    {"exists-miss", "127.0.0.2", 3, {"EXISTS", "nosuchkey", "hello"}, 0, 0, 0, 0, 0, NULL, V_PASS,
+     FP_C_PASS_MISS},
+    {"oversized", "127.0.0.2", 2, {"GET", "big"}, 0, 0, 0, 0, 0, NULL, V_PASS,
+     FP_C_PASS_REPLY_TOO_BIG},
+    {"mget-oversized", "127.0.0.2", 3, {"MGET", "blob", "blob"}, 0, 0, 0, 0, 0, NULL, V_PASS,
+     FP_C_PASS_REPLY_TOO_BIG},
+    {"wrongtype", "127.0.0.2", 2, {"GET", "zs"}, 0, 0, 0, 0, 0, NULL, V_PASS, FP_C_PASS_TYPE},
+    {"ttl-far", "127.0.0.2", 2, {"TTL", "far"}, 0, 0, 0, 0, 0, NULL, V_PASS, FP_C_PASS_TTL},
+    {"key257", "127.0.0.2", 2, {"GET", key257}, 0, 0, 0, 0, 0, NULL, V_PASS,
+     FP_C_PASS_KEY_TOO_LONG},
+    /* passes: command */
+    {"set", "127.0.0.2", 3, {"SET", "hello", "x"}, 0, 0, 0, 0, 0, NULL, V_PASS, FP_C_PASS_COMMAND},
+    {"get-arity", "127.0.0.2", 3, {"GET", "hello", "hello"}, 0, 0, 0, 0, 0, NULL, V_PASS,
+     FP_C_PASS_COMMAND},
+    {"mget-arity", "127.0.0.2", 1, {"MGET"}, 0, 0, 0, 0, 0, NULL, V_PASS, FP_C_PASS_COMMAND},
+    {"getx", "127.0.0.2", 2, {"GETX", "hello"}, 0, 0, 0, 0, 0, NULL, V_PASS, FP_C_PASS_COMMAND},
+    {"inline", "127.0.0.2", 0, {0}, 0, 0, 0, 0, 0, "GET hello\r\n", V_PASS, FP_C_PASS_PARSE},
+    {"trailing", "127.0.0.2", 0, {0}, 0, 0, 0, 0, 0, "*2\r\n$3\r\nGET\r\n$5\r\nhello\r\nX", V_PASS,
+     FP_C_PASS_PARSE},
+    {"bad-bulk-len", "127.0.0.2", 0, {0}, 0, 0, 0, 0, 0, "*2\r\n$3\r\nGET\r\n$6\r\nhello\r\n",
+     V_PASS, FP_C_PASS_PARSE},
+    {"leading-zero", "127.0.0.2", 0, {0}, 0, 0, 0, 0, 0, "*2\r\n$03\r\nGET\r\n$5\r\nhello\r\n",
+     V_PASS, FP_C_PASS_PARSE},
+    {"no-crlf", "127.0.0.2", 0, {0}, 0, 0, 0, 0, 0, "*2\r\n$3\r\nGET\r\n$5\r\nhello", V_PASS,
+     FP_C_PASS_PARSE},
+    {"empty-payload", "127.0.0.2", 0, {0}, 0, 0, 0, 0, 0, "", V_PASS, FP_C_PASS_PARSE},
+    /* passes: frame header */
+    {"bad-magic", "127.0.0.2", 2, {"GET", "hello"}, 0, 0, 0xAE4C, 0, 0, NULL, V_PASS,
+     FP_C_PASS_MAGIC},
+    {"bad-version", "127.0.0.2", 2, {"GET", "hello"}, 0, 0, 0, 2, 0, NULL, V_PASS,
+     FP_C_PASS_VERSION},
+    {"reply-flag", "127.0.0.2", 2, {"GET", "hello"}, 0, FP_F_REPLY, 0, 0, 0, NULL, V_PASS,
+     FP_C_PASS_FLAGS},
+    {"unknown-flag", "127.0.0.2", 2, {"GET", "hello"}, 0, 0x80, 0, 0, 0, NULL, V_PASS,
+     FP_C_PASS_FLAGS},
+    /* passes: sources */
+    {"not-allowed-v4", "8.8.8.8", 2, {"GET", "hello"}, 0, 0, 0, 0, 0, NULL, V_PASS,
+     FP_C_PASS_NOT_ALLOWED},
+    {"not-allowed-v6", "2001:db8::1", 2, {"GET", "hello"}, 0, 0, 0, 0, 0, NULL, V_PASS,
+     FP_C_PASS_NOT_ALLOWED},
+    /* passes: IP / UDP */
+    {"bad-ip-csum", "127.0.0.2", 2, {"GET", "hello"}, M_BAD_IPCSUM, 0, 0, 0, 0, NULL, V_PASS,
+     FP_C_PASS_CHECKSUM},
+    {"bad-udp-csum", "127.0.0.2", 2, {"GET", "hello"}, M_BAD_UDPCSUM, 0, 0, 0, 0, NULL, V_PASS,
+     FP_C_PASS_CHECKSUM},
+    {"bad-udp-csum-v6", "::1", 2, {"GET", "hello"}, M_BAD_UDPCSUM, 0, 0, 0, 0, NULL, V_PASS,
+     FP_C_PASS_CHECKSUM},
+    {"zero-udp-csum-v6", "::1", 2, {"GET", "hello"}, M_ZERO_UDPCSUM, 0, 0, 0, 0, NULL, V_PASS,
+     FP_C_PASS_CHECKSUM},
+    {"ip-options", "127.0.0.2", 2, {"GET", "hello"}, M_IP_OPTIONS, 0, 0, 0, 0, NULL, V_PASS,
+     FP_C_PASS_IP_OPTIONS},
+    {"fragment-first", "127.0.0.2", 2, {"GET", "hello"}, M_FRAG_MF, 0, 0, 0, 0, NULL, V_PASS,
+     FP_C_PASS_FRAGMENT},
+    {"fragment-later", "127.0.0.2", 2, {"GET", "hello"}, M_FRAG_OFF, 0, 0, 0, 0, NULL, V_PASS,
+     FP_C_NOT_OURS},
+    {"udp-len", "127.0.0.2", 2, {"GET", "hello"}, M_UDP_LEN, 0, 0, 0, 0, NULL, V_PASS,
+     FP_C_PASS_MALFORMED},
+    {"ip-len-long", "127.0.0.2", 2, {"GET", "hello"}, M_IP_LEN_LONG, 0, 0, 0, 0, NULL, V_PASS,
+     FP_C_PASS_MALFORMED},
+    {"ip-len-long-v6", "::1", 2, {"GET", "hello"}, M_IP_LEN_LONG, 0, 0, 0, 0, NULL, V_PASS,
+     FP_C_PASS_MALFORMED},
+    {"v6-exthdr", "::1", 2, {"GET", "hello"}, M_V6_EXTHDR, 0, 0, 0, 0, NULL, V_PASS, FP_C_NOT_OURS},
+    {"tcp", "127.0.0.2", 2, {"GET", "hello"}, M_TCP, 0, 0, 0, 0, NULL, V_PASS, FP_C_NOT_OURS},
+    {"arp", "127.0.0.2", 2, {"GET", "hello"}, M_ARP, 0, 0, 0, 0, NULL, V_PASS, FP_C_NOT_OURS},
+    {"other-port", "127.0.0.2", 2, {"GET", "hello"}, M_OTHER_PORT, 0, 0, 0, 0, NULL, V_PASS,
+     FP_C_NOT_OURS},
+    {"multicast-v4", "127.0.0.2", 2, {"GET", "hello"}, M_MCAST, 0, 0, 0, 0, NULL, V_PASS,
+     FP_C_PASS_NOT_UNICAST},
+    {"multicast-v6", "::1", 2, {"GET", "hello"}, M_MCAST, 0, 0, 0, 0, NULL, V_PASS,
+     FP_C_PASS_NOT_UNICAST},
+    {"eth-broadcast", "127.0.0.2", 2, {"GET", "hello"}, M_ETH_BCAST, 0, 0, 0, 0, NULL, V_PASS,
+     FP_C_PASS_NOT_UNICAST},
+    /* truncated at every layer */
+    {"trunc-eth", "127.0.0.2", 2, {"GET", "hello"}, 0, 0, 0, 0, 14, NULL, V_PASS, FP_C_NOT_OURS},
+    {"trunc-ip", "127.0.0.2", 2, {"GET", "hello"}, 0, 0, 0, 0, 30, NULL, V_PASS, FP_C_NOT_OURS},
+    {"trunc-ip6", "::1", 2, {"GET", "hello"}, 0, 0, 0, 0, 50, NULL, V_PASS, FP_C_NOT_OURS},
+    {"trunc-udp", "127.0.0.2", 2, {"GET", "hello"}, 0, 0, 0, 0, 38, NULL, V_PASS, FP_C_NOT_OURS},
+    {"trunc-payload", "127.0.0.2", 2, {"GET", "hello"}, 0, 0, 0, 0, 50, NULL, V_PASS,
+     FP_C_PASS_MALFORMED},
+    {"trunc-payload-v6", "::1", 2, {"GET", "hello"}, 0, 0, 0, 0, 70, NULL, V_PASS,
+     FP_C_PASS_MALFORMED},
+};
+#pragma GCC diagnostic pop
+// clang-format on
+
+/* Datagrams whose payload is shorter than the frame header, or too long to parse. */
+static void run_size_cases(int xdp)
+{
+	static __u8 pl[4096], in[8192], out[8192];
+	struct addr src = addr_of("127.0.0.2"), dst = addr_of("127.0.0.1");
+	__u64 before[FP_C_MAX], after[FP_C_MAX];
+	size_t n;
+	__u32 on;
+	int v;
+
+	memset(pl, 'x', sizeof(pl));
+	request(pl, 1, 0, 0, 0, NULL, NULL);
+	n = build(in, mac_srv, mac_cli, &src, &dst, 40000, PORT, pl, 10, 61, 1, M_NONE);
+	counters(before);
+	v = run(xdp, in, n, out, &on);
+	counters(after);
+	BT_CHECK(v == V_PASS && after[FP_C_PASS_SHORT] == before[FP_C_PASS_SHORT] + 1,
+		 "%s/short: verdict %d", xdp ? "xdp" : "tc", v);
+
+	n = build(in, mac_srv, mac_cli, &src, &dst, 40000, PORT, pl, FP_REQ_MAX + 1, 61, 1, M_NONE);
+	counters(before);
+	v = run(xdp, in, n, out, &on);
+	counters(after);
+	BT_CHECK(v == V_PASS && after[FP_C_PASS_TOO_BIG] == before[FP_C_PASS_TOO_BIG] + 1,
+		 "%s/too-big: verdict %d", xdp ? "xdp" : "tc", v);
+}
+
+/* MGET of FP_MULTI_MAX keys is answered; one more key is passed. */
+static void run_many_keys(int xdp)
+{
+	static struct fcase c;
+	int i;
+
+	memset(&c, 0, sizeof(c));
+	c.name = "mget-32";
+	c.src = "127.0.0.2";
+	c.argc = FP_MULTI_MAX + 1;
+	c.argv[0] = "MGET";
+	big_reply_len = (size_t)sprintf(big_reply, "*%d\r\n", FP_MULTI_MAX);
+	for (i = 1; i <= FP_MULTI_MAX; i++) {
+		c.argv[i] = "hello";
+		big_reply_len += (size_t)sprintf(big_reply + big_reply_len, "$5\r\nworld\r\n");
+	}
+	c.verdict = V_TX;
+	c.reason = FP_C_HITS;
+	run_case(xdp, &c);
+
+	c.name = "mget-33";
+	c.argc = FP_MULTI_MAX + 2;
+	c.argv[FP_MULTI_MAX + 1] = "hello";
+	c.verdict = V_PASS;
+	c.reason = FP_C_PASS_TOO_MANY_KEYS;
+	run_case(xdp, &c);
+}
+
+/* ---- special checks ------------------------------------------------------------------------ */
+
+static __u8 *get_frame(const char *key, size_t *n, __u64 token)
+{
+	static __u8 pl[4096], in[8192];
+	struct addr src = addr_of("127.0.0.2"), dst = addr_of("127.0.0.1");
+	const char *argv[2] = {"GET", key};
+	size_t plen = request(pl, 7, token, 0, 2, argv, NULL);
+
+	*n = build(in, mac_srv, mac_cli, &src, &dst, 40000, PORT, pl, plen, 61, 1, M_NONE);
+	return in;
+}
+
+static void test_token(int xdp)
+{
+	static __u8 out[8192];
+	__u64 before[FP_C_MAX], after[FP_C_MAX];
+	__u8 *in;
+	size_t n;
+	__u32 on;
+	int v;
+
+	set_config(FP_CFG_ENABLED | FP_CFG_TOKEN, 0x1122334455667788ULL, 0);
+	in = get_frame("hello", &n, 0x1122334455667789ULL);
+	counters(before);
+	v = run(xdp, in, n, out, &on);
+	counters(after);
+	BT_CHECK(v == V_PASS && after[FP_C_PASS_AUTH] == before[FP_C_PASS_AUTH] + 1,
+		 "%s/token-wrong: verdict %d", xdp ? "xdp" : "tc", v);
+	in = get_frame("hello", &n, 0);
+	v = run(xdp, in, n, out, &on);
+	BT_CHECK(v == V_PASS, "%s/token-missing: verdict %d", xdp ? "xdp" : "tc", v);
+	in = get_frame("hello", &n, 0x1122334455667788ULL);
+	v = run(xdp, in, n, out, &on);
+	BT_CHECK(v == V_TX, "%s/token-right: verdict %d", xdp ? "xdp" : "tc", v);
+	/* the reply carries token 0 */
+	BT_CHECK(v != V_TX || !memcmp(out + 14 + 28 + 8, "\0\0\0\0\0\0\0\0", 8),
+		 "%s/token-right: token echoed", xdp ? "xdp" : "tc");
+
+	set_config(FP_CFG_TOKEN, 0, 0); /* not enabled */
+	in = get_frame("hello", &n, 0);
+	counters(before);
+	v = run(xdp, in, n, out, &on);
+	counters(after);
+	BT_CHECK(v == V_PASS && after[FP_C_PASS_DISABLED] == before[FP_C_PASS_DISABLED] + 1,
+		 "%s/disabled: verdict %d", xdp ? "xdp" : "tc", v);
+	set_config(FP_CFG_ENABLED, 0, 0);
+}
+
+/* A GET hit stamps the LRU clock (server/clock.c's clock_lru_now()) into the entry. */
+static void test_access(int xdp)
+{
+	static __u8 out[8192];
+	struct kv_entry *e = htab_find(db0(), "touch", 5);
+	__u32 lru0, lru1, on;
+	size_t n;
+	__u8 *in;
+	int v;
+
+	e->access = 0;
+	lru0 = clock_lru_now();
+	in = get_frame("touch", &n, 0);
+	v = run(xdp, in, n, out, &on);
+	lru1 = clock_lru_now();
+	BT_CHECK(v == V_TX, "%s/access: verdict %d", xdp ? "xdp" : "tc", v);
+	BT_CHECK(e->access >= lru0 && e->access <= lru1, "%s/access: %u not in [%u, %u]",
+		 xdp ? "xdp" : "tc", e->access, lru0, lru1);
+
+	/* LFU: the counter is decayed/incremented and the minute stamp set. */
+	set_config(FP_CFG_ENABLED | FP_CFG_LFU, 0, 0);
+	e->access = (clock_lfu_minutes() << 8) | 5;
+	v = run(xdp, in, n, out, &on);
+	BT_CHECK(v == V_TX && (e->access >> 8) == clock_lfu_minutes() &&
+		     ((e->access & 0xff) == 5 || (e->access & 0xff) == 6),
+		 "%s/lfu: access 0x%x", xdp ? "xdp" : "tc", e->access);
+	set_config(FP_CFG_ENABLED, 0, 0);
+}
+
+static int hot_seen;
+static struct fp_hot_rec hot_last;
+
+static int on_hot(void *ctx, void *data, size_t size)
+{
+	if (size == sizeof(hot_last))
+		memcpy(&hot_last, data, sizeof(hot_last));
+	hot_seen++;
+	return 0;
+}
+
+static void test_ringbuf(int xdp)
+{
+	static __u8 out[8192];
+	struct ring_buffer *rb;
+	struct kv_entry *e = htab_find(db0(), "hello", 5);
+	size_t n;
+	__u32 on;
+	__u8 *in;
+	int i;
+
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.fp_hot), on_hot, NULL, NULL);
+	BT_CHECK(rb != NULL, "ring_buffer__new");
+	if (!rb)
+		return;
+	ring_buffer__consume(rb);
+	hot_seen = 0;
+	set_config(FP_CFG_ENABLED, 0, 1);
+	in = get_frame("hello", &n, 0);
+	run(xdp, in, n, out, &on);
+	ring_buffer__consume(rb);
+	BT_CHECK(hot_seen == 1, "%s/ringbuf: %d records for one hit", xdp ? "xdp" : "tc", hot_seen);
+	BT_CHECK(hot_last.entry == (__u64)(unsigned long)e && hot_last.seq == e->seq &&
+		     hot_last.hash == e->hash && hot_last.vlen == 5 && hot_last.klen == 5 &&
+		     hot_last.cmd == FP_CMD_GET,
+		 "%s/ringbuf: record fields", xdp ? "xdp" : "tc");
+	BT_CHECK(hot_last.hash == (__u32)htab_hash("hello", 5), "%s/ringbuf: hash",
+		 xdp ? "xdp" : "tc");
+	set_config(FP_CFG_ENABLED, 0, 4);
+	hot_seen = 0;
+	for (i = 0; i < 40; i++)
+		run(xdp, in, n, out, &on);
+	ring_buffer__consume(rb);
+	/* Sampling is per CPU (the hit counter is), and the test may migrate between CPUs. */
+	BT_CHECK(hot_seen >= 8 && hot_seen <= 12, "%s/ringbuf: %d records for 40 hits, 1 in 4",
+		 xdp ? "xdp" : "tc", hot_seen);
+	set_config(FP_CFG_ENABLED, 0, 0);
+	ring_buffer__free(rb);
+}
+
+/*
+ * A writer thread replaces and edits in place (under the seqlock) the value of "race" while the
+ * program answers GETs: every reply must be one whole version (all bytes equal to its first).
+ */
+static atomic_int race_stop;
+
+static void *race_writer(void *arg)
+{
+	char v[300];
+	unsigned int i = 0;
+
+	while (!atomic_load(&race_stop)) {
+		struct kv_entry *e;
+
+		i++;
+		memset(v, 'A' + (char)(i % 26), sizeof(v));
+		if (i & 1) {
+			put("race", v, 200 + (i % 50), 0); /* replace: new entry, old freed */
+		} else {
+			e = htab_find(db0(), "race", 4);
+			if (e && e->vlen >= 200) {
+				kv_write_begin(e);
+				memset((void *)kv_val(e), 'a' + (char)(i % 26), e->vlen);
+				kv_write_end(e);
+			}
+		}
+	}
+	return NULL;
+}
+
+static void test_race(int xdp)
+{
+	static __u8 out[8192];
+	__u64 before[FP_C_MAX], after[FP_C_MAX];
+	pthread_t th;
+	int hits = 0, passes = 0, torn = 0, other = 0;
+	__u64 end = clock_mono_ns() + 700000000ULL;
+	char v[300];
+	size_t n;
+	__u32 on;
+	__u8 *in;
+
+	memset(v, 'A', sizeof(v));
+	put("race", v, 200, 0);
+	in = get_frame("race", &n, 0);
+	counters(before);
+	atomic_store(&race_stop, 0);
+	if (pthread_create(&th, NULL, race_writer, NULL)) {
+		BT_CHECK(0, "pthread_create");
+		return;
+	}
+	while (clock_mono_ns() < end) {
+		int r = run(xdp, in, n, out, &on);
+
+		if (r == V_PASS) {
+			passes++;
+		} else if (r == V_TX) {
+			const __u8 *resp = out + 14 + 28 + FP_HDR_SIZE;
+			unsigned int len = 0, i;
+			const char *p = (const char *)resp + 1;
+
+			hits++;
+			while (*p >= '0' && *p <= '9')
+				len = len * 10 + (unsigned)(*p++ - '0');
+			p += 2;
+			for (i = 0; i < len; i++)
+				if (p[i] != p[0])
+					break;
+			if (i != len || len < 200 || len >= 250)
+				torn++;
+		} else {
+			other++;
+		}
+	}
+	atomic_store(&race_stop, 1);
+	pthread_join(th, NULL);
+	counters(after);
+	printf("%s race: %d hits, %d passed (doubt %llu, miss %llu), %d torn\n", xdp ? "xdp" : "tc",
+	       hits, passes, (unsigned long long)(after[FP_C_PASS_DOUBT] - before[FP_C_PASS_DOUBT]),
+	       (unsigned long long)(after[FP_C_PASS_MISS] - before[FP_C_PASS_MISS]), torn);
+	BT_CHECK(torn == 0, "%s/race: %d torn replies", xdp ? "xdp" : "tc", torn);
+	BT_CHECK(other == 0, "%s/race: %d runs failed", xdp ? "xdp" : "tc", other);
+	BT_CHECK(hits > 100, "%s/race: only %d hits", xdp ? "xdp" : "tc", hits);
+}
+
+/* PTTL of a key 3600.2 s from expiry is in ms, as server/t_keys.c computes it. */
+static void test_pttl(int xdp)
+{
+	static __u8 pl[4096], in[8192], out[8192];
+	struct addr src = addr_of("127.0.0.2"), dst = addr_of("127.0.0.1");
+	const char *argv[2] = {"PTTL", "exp2"};
+	__u64 t0 = clock_mono_ns();
+	long long ms;
+	size_t n, plen;
+	__u32 on;
+	int v;
+
+	put("exp2", "v", 1, t0 + 3600ULL * 1000000000ULL + 200000000ULL);
+	plen = request(pl, 9, 0, 0, 2, argv, NULL);
+	n = build(in, mac_srv, mac_cli, &src, &dst, 40000, PORT, pl, plen, 61, 1, M_NONE);
+	v = run(xdp, in, n, out, &on);
+	ms = v == V_TX ? atoll((char *)out + 14 + 28 + FP_HDR_SIZE + 1) : -1;
+	/* unix_ms(deadline) rounds and unix_ms(now) truncates (server/t_keys.c): up to +1 ms */
+	BT_CHECK(v == V_TX && out[14 + 28 + FP_HDR_SIZE] == ':' && ms <= 3600201 &&
+		     ms >= 3600200 - (long long)((clock_mono_ns() - t0) / 1000000) - 2,
+		 "%s/pttl: %lld", xdp ? "xdp" : "tc", ms);
+}
+
+/*
+ * Cost of one program run, printed, never asserted. A passed frame is left unchanged, so
+ * BPF_PROG_TEST_RUN's repeat measures it alone. A hit rewrites the frame into a reply, which
+ * the next repetition would see (and pass as not ours), so hits are timed one run per syscall,
+ * syscall included.
+ */
+static void time_runs(int xdp, const char *what, const char *key, int hit)
+{
+	static __u8 out[8192];
+	struct bpf_program *prog = xdp ? skel->progs.fp_xdp : skel->progs.fp_tc;
+	size_t n;
+	__u8 *in = get_frame(key, &n, 0);
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_size_in = (__u32)n, .data_out = out,
+		    .data_size_out = sizeof(out), .repeat = hit ? 1 : 200000);
+	__u64 t0 = clock_mono_ns();
+	int i, runs = hit ? 20000 : 1;
+
+	for (i = 0; i < runs; i++)
+		if (bpf_prog_test_run_opts(bpf_program__fd(prog), &o))
+			return;
+	if (hit)
+		printf("%s %s: %llu ns per BPF_PROG_TEST_RUN syscall (20000 runs)\n",
+		       xdp ? "xdp" : "tc", what,
+		       (unsigned long long)((clock_mono_ns() - t0) / (__u64)runs));
+	else
+		printf("%s %s: %u ns per run (test_run repeat 200000)\n", xdp ? "xdp" : "tc", what,
+		       o.duration);
+}
+
+static void print_prog_stats(struct bpf_program *p)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_prog_get_info_by_fd(bpf_program__fd(p), &info, &len))
+		return;
+	printf("%s: %u xlated bytes (%u insns), %u jited bytes, %u insns processed by the "
+	       "verifier\n",
+	       bpf_program__name(p), info.xlated_prog_len, info.xlated_prog_len / 8,
+	       info.jited_prog_len, info.verified_insns);
+}
+
+int main(void)
+{
+	__u64 now;
+	size_t i;
+	int err;
+
+	bpf_test_require_arena();
+	err = arena_setup("bpf");
+	if (err) {
+		printf("arena_setup(\"bpf\") failed: %d\n", err);
+		return 1;
+	}
+	ncpus = libbpf_num_possible_cpus();
+	err = fp_load_open(&skel);
+	BT_CHECK(!err, "fp_load_open: %d (%s)", err, strerror(-err));
+	if (err) {
+		arena_teardown();
+		return bt_done();
+	}
+	print_prog_stats(skel->progs.fp_xdp);
+	print_prog_stats(skel->progs.fp_tc);
+	BT_CHECK(ARENA_HDR->magic == ARENA_MAGIC, "arena still mapped after loading the fast path");
+
+	set_config(FP_CFG_ENABLED, 0, 0);
+	allow("127.0.0.0/8");
+	allow("10.0.0.0/8");
+	allow("::1/128");
+	allow("fc00::/7");
+
+	now = clock_mono_ns();
+	memset(blob_val, 'b', sizeof(blob_val));
+	blob_val[0] = '<';
+	blob_val[sizeof(blob_val) - 1] = '>';
+	memset(big_val, 'B', sizeof(big_val));
+	memset(key256, 'k', 256);
+	memset(key257, 'k', 257);
+	BT_CHECK(put("hello", "world", 5, 0) != NULL, "put hello");
+	BT_CHECK(put("empty", "", 0, 0) != NULL, "put empty");
+	BT_CHECK(put("bin", "a\r\n\0b\r\n", 7, 0) != NULL, "put bin");
+	BT_CHECK(put("blob", blob_val, sizeof(blob_val), 0) != NULL, "put blob");
+	BT_CHECK(put("big", big_val, sizeof(big_val), 0) != NULL, "put big");
+	BT_CHECK(put("counter", "123", 3, 0) != NULL, "put counter");
+	BT_CHECK(put("exp", "soon", 4, now + 3600ULL * 1000000000ULL + 200000000ULL) != NULL,
+		 "put exp");
+	BT_CHECK(put("gone", "old", 3, now - 1) != NULL, "put gone");
+	BT_CHECK(put("far", "x", 1, CLOCK_FAR_BIT | 4102444800000ULL) != NULL, "put far");
+	BT_CHECK(put("touch", "t", 1, 0) != NULL, "put touch");
+	BT_CHECK(put(key256, "k256", 4, 0) != NULL, "put key256");
+	BT_CHECK(put("", "ek", 2, 0) != NULL, "put empty key");
+	BT_CHECK(put("k\r\n$3\r\n", "ck", 2, 0) != NULL, "put crlf key");
+	BT_CHECK(put(key257, "k257", 4, 0) != NULL, "put key257");
+	BT_CHECK(put_type(KV_ZSET, "zs", 2, "zzzzzzzz", 8, 0) != NULL, "put zs");
+	/* Expected GET blob reply. */
+	big_reply_len = (size_t)sprintf(big_reply, "$%zu\r\n", sizeof(blob_val));
+	memcpy(big_reply + big_reply_len, blob_val, sizeof(blob_val));
+	big_reply_len += sizeof(blob_val);
+	memcpy(big_reply + big_reply_len, "\r\n", 2);
+	big_reply_len += 2;
+
+	for (int xdp = 1; xdp >= 0; xdp--) {
+		/* TTL 3600 s + 200 ms from now: TTL must answer 3600 (rounded as Redis does) */
+		put("exp", "soon", 4, clock_mono_ns() + 3600ULL * 1000000000ULL + 200000000ULL);
+		for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+			run_case(xdp, &cases[i]);
+		run_size_cases(xdp);
+		test_token(xdp);
+		test_access(xdp);
+		test_ringbuf(xdp);
+		run_many_keys(xdp);
+		/* restore the blob reply run_many_keys() overwrote */
+		big_reply_len = (size_t)sprintf(big_reply, "$%zu\r\n", sizeof(blob_val));
+		memcpy(big_reply + big_reply_len, blob_val, sizeof(blob_val));
+		big_reply_len += sizeof(blob_val);
+		memcpy(big_reply + big_reply_len, "\r\n", 2);
+		big_reply_len += 2;
+		test_race(xdp);
+		test_pttl(xdp);
+		time_runs(xdp, "GET hit (5-byte key, 5-byte value)", "hello", 1);
+		time_runs(xdp, "GET hit (4-byte key, 1000-byte value)", "blob", 1);
+		time_runs(xdp, "GET miss (parsed, looked up, passed)", "nosuchkey", 0);
+		time_runs(xdp, "GET miss, 256-byte key", key256 + 1, 0);
+	}
+
+	err = fp_load_destroy(skel);
+	BT_CHECK(!err, "fp_load_destroy: %d", err);
+	/* The arena must still be there for its owner after the fast path is gone. */
+	BT_CHECK(ARENA_HDR->magic == ARENA_MAGIC && htab_find(db0(), "hello", 5) != NULL,
+		 "arena still mapped and intact after fp_load_destroy");
+	arena_teardown();
+	return bt_done();
+}
