@@ -2,6 +2,10 @@
 # SPDX-License-Identifier: BSD-2-Clause
 #
 # fastpath.sh - GET throughput and p50/p99 latency of every way to read a key, in one run:
+#   xdpn   arenakv, UDP, answered by the XDP program in NATIVE mode on a veth pair between two
+#          network namespaces created here (VETH=1, the default when root; 10.199.N.x addresses
+#          exist only inside them; the client-side veth runs a trivial XDP_PASS program, which
+#          veth needs to deliver XDP_TX frames)
 #   xdp    arenakv, UDP, answered by the XDP program (generic mode on lo)
 #   tc     arenakv, UDP, answered by the tcx ingress program on lo
 #   udp    arenakv, UDP, answered by user space (fast path off)
@@ -28,9 +32,12 @@
 # UDP and CLIENTS for TCP default to the same 50 so p50/p99 compare like with like.
 #
 # Usage: bench/fastpath.sh   (env: ARENAKV_BUILD, REDIS_SERVER, SECS=5 ROUNDS=3 INFLIGHT=50
-#        CLIENTS=50 KEYS=100000 DSIZE=32 N=300000 HOT=0 (1: every request reads one key) PIN=1)
-# Only loopback addresses are used. Invariant: every server this script starts is killed on
-# exit (trap), by its own PID; XDP/tc programs go away with their server (SIGTERM detaches).
+#        CLIENTS=50 KEYS=100000 DSIZE=32 N=300000 HOT=0 (1: every request reads one key) PIN=1
+#        VETH=1 when root (0: no namespaces, no xdpn row) ISOLATE=1 (0: use the host's lo))
+# Only loopback addresses and the two namespaces' own 10.199.N.x addresses are used.
+# Invariant: every server this script starts is killed on exit (trap), by its own PID; XDP/tc
+# programs go away with their server (SIGTERM detaches); the namespaces (and with them the veth
+# pair and the peer's XDP_PASS program) are deleted by the same trap.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -49,6 +56,24 @@ DSIZE=${DSIZE:-32}
 N=${N:-300000}
 HOT=${HOT:-0}
 PIN=${PIN:-1}
+VETH=${VETH:-$([ "$(id -u)" = 0 ] && echo 1 || echo 0)}
+
+# Isolation (root, ISOLATE=1 default): re-run this script inside a private network namespace,
+# whose lo nobody else uses: every arenakv-server started with the default configuration
+# attaches XDP to the host's lo, which would make our attach fail or put another program in
+# front of our TCP runs.
+if [ "${ISOLATE:-1}" = 1 ] && [ -z "${AKV_BENCH_NETNS:-}" ] && [ "$(id -u)" = 0 ] &&
+	command -v ip > /dev/null; then
+	bns=akvbench$$
+	if ip netns add "$bns" 2> /dev/null; then
+		trap 'ip netns del "$bns" 2>/dev/null' EXIT
+		trap 'exit 130' INT TERM
+		ip -n "$bns" link set lo up
+		rc=0
+		ip netns exec "$bns" env AKV_BENCH_NETNS="$bns" bash "$0" "$@" || rc=$?
+		exit $rc
+	fi
+fi
 
 for b in "$arenakv" "$udp_load" "$redis"; do
 	[ -x "$b" ] || { echo "fastpath.sh: $b not found (build arenakv: udp_load target)" >&2; exit 1; }
@@ -58,10 +83,17 @@ command -v redis-cli >/dev/null || { echo "fastpath.sh: redis-cli not found" >&2
 
 tmp=$(mktemp -d /tmp/arenakv-fpbench.XXXXXX)
 srv_pid=
+ns_s=akvbS$$
+ns_c=akvbC$$
+veth_up=0
 cleanup() {
 	if [ -n "$srv_pid" ]; then
 		kill -TERM "$srv_pid" 2>/dev/null || true
 		wait "$srv_pid" 2>/dev/null || true
+	fi
+	if [ "$veth_up" = 1 ]; then
+		ip netns del "$ns_s" 2>/dev/null || true
+		ip netns del "$ns_c" 2>/dev/null || true
 	fi
 	rm -rf "$tmp"
 }
@@ -148,11 +180,12 @@ one_udp() {
 
 # one_tcp PATH BINARY [ARGS...] -> redis-benchmark GET
 one_tcp() {
-	local path=$1 bin=$2 out
+	local path=$1 bin=$2 out krange=$KEYS
 	shift 2
+	[ "$HOT" = 1 ] && krange=1	# -r 1: every request reads key:000000000000
 	start "$path" "$bin" "$@"
 	out=$("${cli_pin[@]}" "$bench" -h 127.0.0.1 -p "$port" -c "$CLIENTS" -n "$N" \
-		-r "$KEYS" -d "$DSIZE" -t get --csv 2>/dev/null | grep '^"GET"')
+		-r "$krange" -d "$DSIZE" -t get --csv 2>/dev/null | grep '^"GET"')
 	echo "#   $path: $out" >> "$tmp/raw"
 	# "GET","rps","avg_ms","min_ms","p50_ms","p95_ms","p99_ms","max_ms"
 	awk -F'"' -v p="$path" '{ printf "%s %s %.1f %.1f 0\n", p, $4, $10 * 1000, $14 * 1000 }' \
@@ -160,14 +193,71 @@ one_tcp() {
 	stop
 }
 
+# ---- optional veth topology for native XDP ---------------------------------------------------
+vnet=10.199.$(($$ % 200 + 20))
+veth_setup() {
+	local if_s=akvbs$$ if_c=akvbc$$
+	ip netns add "$ns_s" && veth_up=1 && ip netns add "$ns_c" &&
+		ip link add "$if_s" type veth peer name "$if_c" &&
+		ip link set "$if_s" netns "$ns_s" && ip link set "$if_c" netns "$ns_c" &&
+		ip -n "$ns_s" link set lo up && ip -n "$ns_c" link set lo up &&
+		ip -n "$ns_s" addr add "$vnet.1/24" dev "$if_s" &&
+		ip -n "$ns_c" addr add "$vnet.2/24" dev "$if_c" &&
+		ip -n "$ns_s" link set "$if_s" up && ip -n "$ns_c" link set "$if_c" up || return 1
+	printf '%s\n' 'struct xdp_md;' \
+		'__attribute__((section("xdp"), used)) int peer_pass(struct xdp_md *c) { return 2; }' \
+		'char _license[] __attribute__((section("license"), used)) = "GPL";' > "$tmp/peer.bpf.c"
+	"${BPF_CLANG:-clang-19}" -O2 -target bpf -c "$tmp/peer.bpf.c" -o "$tmp/peer.o" &&
+		ip -n "$ns_c" link set dev "$if_c" xdp obj "$tmp/peer.o" sec xdp || return 1
+	veth_srv_if=$if_s
+	ip netns exec "$ns_c" ping -c 1 -W 2 "$vnet.1" > /dev/null 2>&1 || true
+}
+
+# one_veth: native XDP on the server-side veth, udp_load in the client namespace
+one_veth() {
+	local out got kshare keyarg=(-k "$KEYS" -r) vport=16379 i
+	[ "$HOT" = 1 ] && keyarg=(-k 1)
+	ip netns exec "$ns_s" "${srv_pin[@]}" "$arenakv" --port $vport --bind "$vnet.1" --save '' \
+		--appendonly no --dir "$tmp" --fastpath-iface "$veth_srv_if" --fastpath-mode native \
+		> "$tmp/xdpn.log" 2>&1 &
+	srv_pid=$!
+	for i in $(seq 150); do
+		[ "$(ip netns exec "$ns_c" redis-cli -h "$vnet.1" -p $vport ping 2>/dev/null)" = PONG ] && break
+		sleep 0.1
+	done
+	ip netns exec "$ns_c" redis-cli -h "$vnet.1" -p $vport --pipe < "$tmp/load.resp" > /dev/null 2>&1
+	got=$(ip netns exec "$ns_c" redis-cli -h "$vnet.1" -p $vport INFO fastpath | tr -d '\r' |
+		sed -n 's/^fastpath_mode://p')
+	if [ "$got" != native ]; then
+		echo "# xdpn: native XDP unavailable on the veth (mode=$got): $(tail -3 "$tmp/xdpn.log")" >&2
+		echo "xdpn - - - -" >> "$tmp/results"
+		stop
+		return
+	fi
+	out=$(ip netns exec "$ns_c" "${cli_pin[@]}" "$udp_load" -h "$vnet.1" -p $vport \
+		-c "$INFLIGHT" -t "$SECS" "${keyarg[@]}")
+	echo "#   xdpn: $out" >> "$tmp/raw"
+	kshare=$(awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] } }
+		END { printf "%.2f", f["ok"] ? f["kernel"] / f["ok"] : 0 }' <<< "$out")
+	awk -v k="$kshare" '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] } }
+		END { print "xdpn", f["rps"], f["p50_us"], f["p99_us"], k }' <<< "$out" >> "$tmp/results"
+	stop
+}
+
+if [ "$VETH" = 1 ] && ! veth_setup 2> "$tmp/veth.err"; then
+	echo "# veth topology unavailable, xdpn skipped: $(head -2 "$tmp/veth.err")" >&2
+	VETH=0
+fi
+
 echo "# fastpath.sh: $(date -u '+%Y-%m-%d %H:%M UTC')  $(nproc) CPUs  $(lscpu 2>/dev/null |
 	sed -n 's/^Model name: *//p' | head -1)  kernel $(uname -r)"
-echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg); network namespace: ${AKV_BENCH_NETNS:-host}"
 echo "# keys=$KEYS value=${DSIZE}B hot=$HOT udp: inflight=$INFLIGHT ${SECS}s; tcp: clients=$CLIENTS" \
 	"n=$N; rounds=$ROUNDS; pinning server=${srv_pin[*]:-none} client=${cli_pin[*]:-none}"
 
 : > "$tmp/results"
 for r in $(seq "$ROUNDS"); do
+	[ "$VETH" = 1 ] && one_veth
 	one_udp xdp generic
 	one_udp tc tc
 	one_udp udp off
@@ -184,7 +274,8 @@ median_of() {	# $1 = path, $2 = column -> median over rounds (by rps order)
 redis_rps=$(median_of redis 2)
 udp_rps=$(median_of udp 2)
 printf '\n%-6s %12s %9s %9s %8s %10s %10s\n' path "GET req/s" "p50 us" "p99 us" kernel "x redis" "x udp"
-for p in xdp tc udp tcp redis; do
+for p in xdpn xdp tc udp tcp redis; do
+	[ "$p" = xdpn ] && [ "$VETH" != 1 ] && continue
 	rps=$(median_of $p 2)
 	if [ "$rps" = - ]; then
 		printf '%-6s %12s\n' "$p" unavailable

@@ -28,8 +28,8 @@
  * kernel = replies carrying the KERNEL flag (answered by XDP/tc); errors = "-" replies;
  * nil = "$-1" replies (a missing key: the key set was not loaded).
  *
- * Invariants: at most INFLIGHT requests per thread are outstanding; the frames are encoded once
- * with the client library's codec (akv_frame_encode), only the id bytes are patched per send.
+ * Invariants: at most INFLIGHT requests per thread are outstanding; every frame is built with the
+ * client library's codec (akv_frame_encode), the one encoder of the wire format on this side.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -65,8 +65,6 @@ struct ul_conf {
 	int lost_ms;
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
-	char *frames; /* keys x UL_FRAME encoded requests (id patched per send) */
-	int *frame_len;
 };
 
 struct ul_slot {
@@ -114,14 +112,17 @@ static void ul_prepare(struct ul_thread *t, struct ul_slot *slots, int s, struct
 {
 	const struct ul_conf *c = t->conf;
 	int k = c->random_keys ? (int)(rand_r(&t->seed) % (unsigned)c->keys) : 0;
-	uint32_t id;
+	char key[32];
+	const char *av[] = {c->cmd, key};
+	long n;
 
 	slots[s].gen++;
-	id = htonl((uint32_t)slots[s].gen << 16 | (uint32_t)s);
-	memcpy(buf[0], c->frames + (size_t)k * UL_FRAME, c->frame_len[k]);
-	memcpy(buf[0] + 4, &id, 4);
+	snprintf(key, sizeof(key), "key:%012d", k);
+	/* cannot fail: main() encoded the longest key with this command into UL_FRAME */
+	n = akv_frame_encode(buf[0], UL_FRAME, (uint32_t)slots[s].gen << 16 | (uint32_t)s, c->token,
+			     2, av, NULL);
 	iov->iov_base = buf[0];
-	iov->iov_len = c->frame_len[k];
+	iov->iov_len = n > 0 ? (size_t)n : 0;
 	memset(m, 0, sizeof(*m));
 	m->msg_hdr.msg_iov = iov;
 	m->msg_hdr.msg_iovlen = 1;
@@ -171,7 +172,7 @@ static void *ul_run(void *arg)
 	int nbatch = nslots > UL_BATCH ? nslots : UL_BATCH;
 	struct mmsghdr *sm = calloc(nbatch, sizeof(*sm)), rm[UL_BATCH];
 	struct iovec *siov = calloc(nbatch, sizeof(*siov)), riov[UL_BATCH];
-	char (*sbuf)[UL_FRAME] = calloc(nbatch, UL_FRAME);
+	char(*sbuf)[UL_FRAME] = calloc(nbatch, UL_FRAME);
 	static __thread char rbuf[UL_BATCH][UL_RBUF];
 	uint64_t t_end, next_scan, lost_ns = (uint64_t)c->lost_ms * 1000000ull;
 	int i, n = 0;
@@ -303,20 +304,27 @@ static void ul_usage(void)
 {
 	fprintf(stderr,
 		"usage: udp_load [-h HOST] [-p PORT] [-c INFLIGHT] [-t SECONDS] [-T THREADS]\n"
-		"                [-k KEYS] [-r] [-a PASSWORD | --token HEX] [--cmd GET|EXISTS|STRLEN|TTL]\n"
+		"                [-k KEYS] [-r] [-a PASSWORD | --token HEX] [--cmd "
+		"GET|EXISTS|STRLEN|TTL]\n"
 		"                [--lost-ms MS]\n");
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option lopts[] = {
-		{"token", required_argument, NULL, 'K'},
-		{"cmd", required_argument, NULL, 'C'},
-		{"lost-ms", required_argument, NULL, 'L'},
-		{NULL, 0, NULL, 0},
+	    {"token", required_argument, NULL, 'K'},
+	    {"cmd", required_argument, NULL, 'C'},
+	    {"lost-ms", required_argument, NULL, 'L'},
+	    {NULL, 0, NULL, 0},
 	};
-	struct ul_conf c = {.host = "127.0.0.1", .port = 6379, .inflight = 64, .secs = 5,
-			    .threads = 1, .keys = 1, .cmd = "GET", .lost_ms = 1000};
+	struct ul_conf c = {.host = "127.0.0.1",
+			    .port = 6379,
+			    .inflight = 64,
+			    .secs = 5,
+			    .threads = 1,
+			    .keys = 1,
+			    .cmd = "GET",
+			    .lost_ms = 1000};
 	const char *password = NULL;
 	struct ul_thread *th;
 	struct addrinfo hints = {.ai_socktype = SOCK_DGRAM}, *res;
@@ -330,18 +338,42 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt_long(argc, argv, "h:p:c:t:T:k:ra:", lopts, NULL)) != -1) {
 		switch (opt) {
-		case 'h': c.host = optarg; break;
-		case 'p': c.port = atoi(optarg); break;
-		case 'c': c.inflight = atoi(optarg); break;
-		case 't': c.secs = atof(optarg); break;
-		case 'T': c.threads = atoi(optarg); break;
-		case 'k': c.keys = atoi(optarg); break;
-		case 'r': c.random_keys = 1; break;
-		case 'a': password = optarg; break;
-		case 'K': c.token = strtoull(optarg, NULL, 16); break;
-		case 'C': c.cmd = optarg; break;
-		case 'L': c.lost_ms = atoi(optarg); break;
-		default: ul_usage(); return 2;
+		case 'h':
+			c.host = optarg;
+			break;
+		case 'p':
+			c.port = atoi(optarg);
+			break;
+		case 'c':
+			c.inflight = atoi(optarg);
+			break;
+		case 't':
+			c.secs = atof(optarg);
+			break;
+		case 'T':
+			c.threads = atoi(optarg);
+			break;
+		case 'k':
+			c.keys = atoi(optarg);
+			break;
+		case 'r':
+			c.random_keys = 1;
+			break;
+		case 'a':
+			password = optarg;
+			break;
+		case 'K':
+			c.token = strtoull(optarg, NULL, 16);
+			break;
+		case 'C':
+			c.cmd = optarg;
+			break;
+		case 'L':
+			c.lost_ms = atoi(optarg);
+			break;
+		default:
+			ul_usage();
+			return 2;
 		}
 	}
 	if (c.port <= 0 || c.port > 65535 || c.inflight <= 0 || c.inflight > UL_MAX_SLOT ||
@@ -374,21 +406,16 @@ int main(int argc, char **argv)
 	c.addrlen = res->ai_addrlen;
 	freeaddrinfo(res);
 
-	c.frames = malloc((size_t)c.keys * UL_FRAME);
-	c.frame_len = malloc((size_t)c.keys * sizeof(int));
-	if (!c.frames || !c.frame_len)
-		return 1;
-	for (i = 0; i < c.keys; i++) {
-		char key[32];
+	{
+		/* the longest request this run sends must fit a send buffer */
+		char key[32], buf[UL_FRAME];
 		const char *av[] = {c.cmd, key};
-		long n;
 
-		snprintf(key, sizeof(key), "key:%012d", i);
-		n = akv_frame_encode(c.frames + (size_t)i * UL_FRAME, UL_FRAME, 0, c.token, 2, av,
-				     NULL);
-		if (n < 0)
-			return 1;
-		c.frame_len[i] = (int)n;
+		snprintf(key, sizeof(key), "key:%012d", c.keys - 1);
+		if (akv_frame_encode(buf, sizeof(buf), 0, c.token, 2, av, NULL) < 0) {
+			fprintf(stderr, "udp_load: command too long\n");
+			return 2;
+		}
 	}
 
 	th = calloc(c.threads, sizeof(*th));
@@ -438,8 +465,6 @@ int main(int argc, char **argv)
 	       ul_pct(all, nall, 0.999), nall ? all[nall - 1] / 1000.0 : 0.0);
 	free(all);
 	free(th);
-	free(c.frames);
-	free(c.frame_len);
 	if (!tot[1]) {
 		fprintf(stderr, "udp_load: no reply at all (is UDP enabled on %s:%d?)\n", c.host,
 			c.port);

@@ -10,13 +10,19 @@
  *
  *   offset 0  u16 magic    FP_MAGIC (0xAE4B)
  *   offset 2  u8  version  FP_VERSION (1)
- *   offset 3  u8  flags    FP_F_*: a request carries 0; any other bit set in a request makes
- *                          user space answer -ERR and the kernel pass
+ *   offset 3  u8  flags    FP_F_*: a request carries 0 or FP_F_PAD; any other bit set in a
+ *                          request makes user space answer -ERR and the kernel pass
  *   offset 4  u32 id       request id, echoed unchanged in the reply
  *   offset 8  u64 token    auth token when requirepass is set (see below), else 0;
  *                          replies carry 0
  *   offset 16 payload      request: one RESP command (multibulk; inline is accepted by user
  *                          space only). Reply: the RESP reply, exactly the bytes TCP would carry.
+ *
+ * FP_F_PAD: the request's RESP command is followed by padding (any bytes, up to the end of the
+ * datagram) that the receiver ignores. A client that expects a large reply pads its request so
+ * the frame the kernel rewrites into the reply is already big enough: a generic-XDP or veth frame
+ * can hardly grow (docs/PROTOCOL.md). The padding is also what keeps such a reply within the
+ * amplification bound.
  *
  * A reply's header is the request's with FP_F_REPLY set (plus FP_F_KERNEL when the XDP/tc program
  * built it, FP_F_TRUNC when user space could not fit the reply and sent an -ERR instead) and the
@@ -53,7 +59,8 @@
 #define FP_F_REPLY    0x01 /* set on every reply */
 #define FP_F_KERNEL   0x02 /* the reply was built by the XDP/tc program (diagnostic only) */
 #define FP_F_TRUNC    0x04 /* user space: the reply did not fit a datagram, payload is an -ERR */
-#define FP_F_REQ_MASK 0x00 /* bits a request may carry (none in v1) */
+#define FP_F_PAD      0x08 /* request only: bytes after the RESP command are padding, ignored */
+#define FP_F_REQ_MASK FP_F_PAD /* bits a request may carry */
 
 struct fp_hdr {
 	__u16 magic;  /* big-endian FP_MAGIC */
@@ -101,18 +108,13 @@ struct fp_hdr {
 #endif
 
 /*
- * Access clock and deadlines, as server/clock.c and server/db.c compute them from
- * CLOCK_MONOTONIC (which is bpf_ktime_get_ns()): LRU = whole seconds & 24 bits, LFU minutes =
- * whole minutes & 16 bits, LFU_INIT_VAL 5; a deadline with bit 63 set holds unix ms (far future).
- * BPF cannot include server/ headers, so these repeat them; tests/bpf/test_fastpath_xdp.c
- * asserts they are equal to CLOCK_LRU_MAX, CLOCK_LRU_RESOLUTION_MS and CLOCK_FAR_BIT.
+ * Deadlines: expire_ns with bit 63 set holds unix ms (a far-future deadline beyond the monotonic
+ * range), as server/clock.h CLOCK_FAR_BIT says; BPF cannot include server/ headers, so this
+ * repeats it and tests/bpf/test_fastpath_xdp.c asserts they are equal. (The access-clock
+ * constants come from index/kv.h, KV_LRU_* / KV_LFU_*, shared with server/db.c.)
  */
-#define FP_LRU_RESOLUTION_NS 1000000000ULL
-#define FP_LRU_MAX	     ((1U << 24) - 1)
-#define FP_LFU_MINUTE_NS     60000000000ULL
-#define FP_LFU_INIT_VAL	     5
-#define FP_CLOCK_FAR_BIT     (1ULL << 63)
-#define FP_NS_PER_MS	     1000000ULL
+#define FP_CLOCK_FAR_BIT (1ULL << 63)
+#define FP_NS_PER_MS	 1000000ULL
 
 /* ---- commands the kernel answers ------------------------------------------------------------ */
 
@@ -169,6 +171,9 @@ enum fp_cmd {
 #define FP_COUNTER_ENUM(id, name) id,
 enum fp_counter { FP_COUNTERS(FP_COUNTER_ENUM) FP_C_MAX };
 #undef FP_COUNTER_ENUM
+/* The passed_* counters are the last ones, FP_C_PASS_FIRST .. FP_C_MAX - 1 (INFO and tests
+ * iterate over them); keep new reasons at the end of the list. */
+#define FP_C_PASS_FIRST FP_C_PASS_DISABLED
 
 #if !(defined(__BPF__) || defined(__bpf__))
 /* fp_counter_name(FP_C_HITS) = "hits"; NULL for an index out of range. */
@@ -216,8 +221,9 @@ struct fp_lpm6 {
 #endif
 
 /* ---- hot-key ring buffer (BPF_MAP_TYPE_RINGBUF fp_hot) --------------------------------------
- * One record per sampled kernel hit. user space may read the key from the arena through `entry`,
- * but only under the seqlock: kv_read_begin(entry) must equal `seq` before and after (kv.h). */
+ * One record per key of a sampled kernel hit (fp_config.hot_sample_every). User space may read
+ * the key from the arena through `entry`, but only under the seqlock: kv_read_begin(entry) must
+ * equal `seq` before and after the read (kv.h). */
 struct fp_hot_rec {
 	__u64 hash;  /* kv_entry.hash: low 32 bits of the index's XXH64 of the key */
 	__u64 entry; /* arena address (user form) of the kv_entry that answered */
@@ -237,6 +243,7 @@ _Static_assert(__builtin_offsetof(struct fp_config, token) == 8, "fp_config.toke
 _Static_assert(sizeof(struct fp_lpm4) == 8, "fp_lpm4 layout");
 _Static_assert(sizeof(struct fp_lpm6) == 20, "fp_lpm6 layout");
 _Static_assert(sizeof(struct fp_hot_rec) == 32, "fp_hot_rec layout");
+_Static_assert(FP_C_PASS_FIRST == FP_C_NOT_OURS + 1, "passed_* counters come last");
 _Static_assert(FP_KEY_MAX % 32 == 0, "FP_KEY_MAX must be a multiple of 32 (xxhash.h)");
 _Static_assert(FP_REQ_MAX > FP_HDR_SIZE && FP_REPLY_MAX > 0, "fast-path bounds");
 

@@ -21,9 +21,9 @@
 
 /* Scratch buffers. Sizes carry slack so that the verifier can prove every bounded access:
  *  - req: the request; bpf_csum_diff reads whole 4-byte words past its end;
- *  - key: a key is copied here, at a fixed offset, before it is hashed: hashed in place at a
- *    variable offset in req, the verifier could not prune the reader's paths (measured: over
- *    the 1M-instruction limit); xxh64 may read 32 bytes past FP_KEY_MAX (docs/BPF.md);
+ *  - key: a key is copied here, at a fixed offset, before it is hashed, as bpf/arenakv.bpf.c
+ *    does (the reader's loops then index a constant base); xxh64 may read 32 bytes past
+ *    FP_KEY_MAX (docs/BPF.md);
  *  - out: a bulk of up to FP_REPLY_MAX bytes may be appended at any position below
  *    FP_HDR_SIZE + FP_REPLY_MAX (the runtime check keeps the reply within FP_REPLY_MAX);
  *  - val: the reader's 8-byte copy loop may overshoot by 7 bytes. */

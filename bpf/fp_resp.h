@@ -6,10 +6,11 @@
  * header first), so parsing is plain indexing into a map value; every index is checked against a
  * constant bound before use, which is what the verifier needs to accept a variable offset.
  *
- * Accepted: exactly one `*<n>\r\n` followed by n `$<len>\r\n<bytes>\r\n`, ending exactly at the
- * end of the datagram, 1 <= n <= FP_NARGS. Anything else (inline commands, trailing bytes,
- * leading zeros or signs in lengths, more arguments) is refused and the datagram goes to user
- * space, which implements the full protocol. Being stricter than user space only costs a pass.
+ * Accepted: exactly one `*<n>\r\n` followed by n `$<len>\r\n<bytes>\r\n`, 1 <= n <= FP_NARGS,
+ * ending exactly at the end of the datagram (or followed by padding when the request has
+ * FP_F_PAD). Anything else (inline commands, trailing bytes, leading zeros or signs in lengths,
+ * more arguments) is refused and the datagram goes to user space, which implements the full
+ * protocol. Being stricter than user space only costs a pass.
  *
  * Replies are written into scratch->out at a position the caller keeps; each writer returns the
  * new position or a negative value when the reply would pass FP_OUT_LIMIT.
@@ -61,10 +62,11 @@ FP_GLOBAL int fp_parse_len(struct fp_scratch *sc, __u32 p, __u32 end)
 }
 
 /*
- * Parse the multibulk in req[FP_HDR_SIZE, end) into arg_off[]/arg_len[]. Returns the number of
- * arguments (>= 1), -1 when malformed, -2 when it has more than FP_NARGS arguments.
+ * Parse the multibulk in req[FP_HDR_SIZE, end) into arg_off[]/arg_len[]. It must end exactly at
+ * end, or anywhere before it when pad is set (FP_F_PAD: the rest is padding). Returns the number
+ * of arguments (>= 1), -1 when malformed, -2 when it has more than FP_NARGS arguments.
  */
-FP_GLOBAL int fp_parse_multibulk(struct fp_scratch *sc, __u32 end)
+FP_GLOBAL int fp_parse_multibulk(struct fp_scratch *sc, __u32 end, __u32 pad)
 {
 	__u32 p = FP_HDR_SIZE, i, len;
 	int n, r;
@@ -100,7 +102,7 @@ FP_GLOBAL int fp_parse_multibulk(struct fp_scratch *sc, __u32 end)
 			return -1;
 		p += 2;
 	}
-	return p == end ? n : -1;
+	return p == end || (pad && p < end) ? n : -1;
 }
 
 /* The command in arg 0 as enum fp_cmd (case-insensitive), FP_CMD_NONE when not ours. */

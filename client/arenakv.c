@@ -47,7 +47,8 @@
 _Static_assert(sizeof(struct fp_hdr) == AKV_HDR_LEN && FP_HDR_SIZE == AKV_HDR_LEN,
 	       "arenakv.h republishes the header size");
 _Static_assert(AKV_MAX_DATAGRAM == FP_UDP_PAYLOAD_MAX, "arenakv.h republishes the datagram limit");
-_Static_assert(AKV_F_REPLY == FP_F_REPLY && AKV_F_KERNEL == FP_F_KERNEL && AKV_F_TRUNC == FP_F_TRUNC,
+_Static_assert(AKV_F_REPLY == FP_F_REPLY && AKV_F_KERNEL == FP_F_KERNEL &&
+		   AKV_F_TRUNC == FP_F_TRUNC,
 	       "arenakv.h republishes the wire flags for installed users; they must agree");
 
 struct akv_client {
@@ -55,16 +56,16 @@ struct akv_client {
 	int port;
 	char *password;
 	char *user;
-	int fd;			/* connected UDP socket */
-	redisContext *tcp;	/* NULL until the first TCP need; never left in an error state */
+	int fd;		   /* connected UDP socket */
+	redisContext *tcp; /* NULL until the first TCP need; never left in an error state */
 	int timeout_ms;
 	int retries;
 	uint64_t token;
-	int have_token;		/* c->token may be sent */
-	int token_fetched;	/* ... and came from ARENAKV.FASTTOKEN (refetch on -NOAUTH) */
+	int have_token;	   /* c->token may be sent */
+	int token_fetched; /* ... and came from ARENAKV.FASTTOKEN (refetch on -NOAUTH) */
 	uint32_t next_id;
-	char *sbuf;		/* one outgoing datagram */
-	char *rbuf;		/* one incoming datagram */
+	char *sbuf; /* one outgoing datagram */
+	char *rbuf; /* one incoming datagram */
 	struct akv_udp_stats st;
 	char err[256];
 };
@@ -436,8 +437,8 @@ int akv_fetch_token(struct akv_client *c, uint64_t *token)
 
 /* Read every datagram queued on the socket; stop at the one answering `id`.
  * Returns its length (> 0), 0 when none matched yet, or -errno. */
-static long akv_udp_drain(struct akv_client *c, uint32_t id, unsigned *flags,
-			  const char **payload, size_t *plen)
+static long akv_udp_drain(struct akv_client *c, uint32_t id, unsigned *flags, const char **payload,
+			  size_t *plen)
 {
 	for (;;) {
 		ssize_t n = recv(c->fd, c->rbuf, AKV_MAX_DATAGRAM + 1, MSG_DONTWAIT);
@@ -476,8 +477,9 @@ static int akv_udp_exchange(struct akv_client *c, int argc, const char **argv,
 	id = c->next_id++;
 	flen = akv_frame_encode(c->sbuf, AKV_MAX_DATAGRAM, id, c->token, argc, argv, argvlen);
 	if (flen < 0) {
-		akv_seterr(c, "%s", flen == -EMSGSIZE ? "request does not fit one datagram, use TCP"
-						      : "invalid arguments");
+		akv_seterr(c, "%s",
+			   flen == -EMSGSIZE ? "request does not fit one datagram, use TCP"
+					     : "invalid arguments");
 		return (int)flen;
 	}
 	/* stragglers from earlier requests: drop them now rather than inside the wait */
@@ -533,8 +535,8 @@ static int akv_udp_exchange(struct akv_client *c, int argc, const char **argv,
 	return -ETIMEDOUT;
 }
 
-int akv_fast_command_raw(struct akv_client *c, int argc, const char **argv,
-			 const size_t *argvlen, const char **payload, size_t *len, unsigned *flags)
+int akv_fast_command_raw(struct akv_client *c, int argc, const char **argv, const size_t *argvlen,
+			 const char **payload, size_t *len, unsigned *flags)
 {
 	static const char noauth[] = "-NOAUTH";
 	int ret = akv_udp_exchange(c, argc, argv, argvlen, payload, len, flags);

@@ -36,8 +36,9 @@
  * (XXH64 of the password under a per-server-start salt, see docs/PROTOCOL.md) is fetched over
  * TCP with ARENAKV.FASTTOKEN on the first UDP command, unless the caller set it explicitly
  * (akv_set_token). A fetched token is refetched once when a UDP reply is -NOAUTH (the server
- * restarted or the password changed) and the command repeated. A token is a bearer secret: it goes in clear in every datagram, so anyone who
- * can sniff the path can replay it until the server restarts (new salt).
+ * restarted or the password changed) and the command repeated. A token is a bearer secret: it goes
+ * in clear in every datagram, so anyone who can sniff the path can replay it until the server
+ * restarts (new salt).
  *
  * Threads: a handle is not thread safe; use one per thread. Handles share nothing.
  * Errors: functions return 0 or a negative errno; akv_errstr() gives a human-readable detail of
@@ -80,7 +81,7 @@ struct akv_options {
 	int udp_port;	      /* UDP port; 0 = same as port (the server's default) */
 	const char *password; /* requirepass, or NULL */
 	const char *user;     /* ACL user for AUTH, or NULL (AUTH <password> form) */
-	int timeout_ms;	      /* UDP first-attempt wait and TCP connect/IO timeout; 0 = default */
+	int timeout_ms;	      /* UDP first-attempt wait (0 = default); TCP: max(this, 5 s) */
 	int retries;	      /* UDP resends; 0 = default, -1 = none */
 };
 
@@ -110,8 +111,8 @@ int akv_fast_command(struct akv_client *c, int argc, const char **argv, const si
 
 /* Same as akv_fast_command, but returns the reply's RESP payload bytes as received (for
  * byte-exact comparisons). *payload points into the handle's buffer, valid until the next call. */
-int akv_fast_command_raw(struct akv_client *c, int argc, const char **argv,
-			 const size_t *argvlen, const char **payload, size_t *len, unsigned *flags);
+int akv_fast_command_raw(struct akv_client *c, int argc, const char **argv, const size_t *argvlen,
+			 const char **payload, size_t *len, unsigned *flags);
 
 /* Change the UDP timeout (ms, > 0) and retry count (>= 0) of an open handle. */
 int akv_set_udp_policy(struct akv_client *c, int timeout_ms, int retries);

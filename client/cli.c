@@ -44,28 +44,29 @@ struct cli_opts {
 	struct akv_options conn;
 	int batch;
 	int all_fast;
-	int resp;	  /* print RESP2 bytes instead of redis-cli raw text */
-	int show_flags;	  /* print the reply flags of fast commands on stderr */
-	int show_stats;	  /* print the handle's UDP counters on stderr at exit */
+	int resp;	/* print RESP2 bytes instead of redis-cli raw text */
+	int show_flags; /* print the reply flags of fast commands on stderr */
+	int show_stats; /* print the handle's UDP counters on stderr at exit */
 	int have_token;
 	uint64_t token;
 };
 
 static void cli_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: arenakv-cli [-h HOST] [-p PORT] [-a PASSWORD] [--user USER] [--udp-port N]\n"
-		"                   [--timeout MS] [--retries N] [--token HEX] [--resp] [--flags]\n"
-		"                   [--stats] [--fast] ([fast] COMMAND [ARG...] | --batch)\n"
-		"  fast       send this command over UDP (the fast path); default is TCP\n"
-		"  --batch    read one command per line from stdin (a line may start with 'fast')\n"
-		"  --timeout  first UDP wait in ms (doubles per retry); TCP waits at least 5 s\n"
-		"  --retries  UDP resends after the first attempt (use 0 for non-idempotent commands)\n"
-		"  --resp     print replies as RESP2 bytes (raw datagram payload for fast commands)\n"
-		"  --flags    print each fast reply's flags on stderr (kernel=1: XDP/tc answered)\n"
-		"  --token    UDP auth token in hex (as ARENAKV.FASTTOKEN prints it); by default it\n"
-		"             is fetched over TCP when -a is given\n"
-		"  --stats    print this run's UDP counters on stderr at exit\n");
+	fprintf(
+	    f,
+	    "usage: arenakv-cli [-h HOST] [-p PORT] [-a PASSWORD] [--user USER] [--udp-port N]\n"
+	    "                   [--timeout MS] [--retries N] [--token HEX] [--resp] [--flags]\n"
+	    "                   [--stats] [--fast] ([fast] COMMAND [ARG...] | --batch)\n"
+	    "  fast       send this command over UDP (the fast path); default is TCP\n"
+	    "  --batch    read one command per line from stdin (a line may start with 'fast')\n"
+	    "  --timeout  first UDP wait in ms (doubles per retry); TCP waits at least 5 s\n"
+	    "  --retries  UDP resends after the first attempt (use 0 for non-idempotent commands)\n"
+	    "  --resp     print replies as RESP2 bytes (raw datagram payload for fast commands)\n"
+	    "  --flags    print each fast reply's flags on stderr (kernel=1: XDP/tc answered)\n"
+	    "  --token    UDP auth token in hex (as ARENAKV.FASTTOKEN prints it); by default it\n"
+	    "             is fetched over TCP when -a is given\n"
+	    "  --stats    print this run's UDP counters on stderr at exit\n");
 }
 
 /* ---- output ------------------------------------------------------------------------------ */
@@ -168,12 +169,24 @@ static int cli_split(const char *p, char *out, char **argv, size_t *lens, int ma
 
 					p++;
 					switch (*p) {
-					case 'n': ch = '\n'; break;
-					case 'r': ch = '\r'; break;
-					case 't': ch = '\t'; break;
-					case 'b': ch = '\b'; break;
-					case 'a': ch = '\a'; break;
-					default: ch = *p; break;
+					case 'n':
+						ch = '\n';
+						break;
+					case 'r':
+						ch = '\r';
+						break;
+					case 't':
+						ch = '\t';
+						break;
+					case 'b':
+						ch = '\b';
+						break;
+					case 'a':
+						ch = '\a';
+						break;
+					default:
+						ch = *p;
+						break;
 					}
 					*out++ = ch;
 				} else if (*p == '"') {
@@ -201,7 +214,11 @@ static int cli_split(const char *p, char *out, char **argv, size_t *lens, int ma
 				}
 			} else {
 				switch (*p) {
-				case ' ': case '\n': case '\r': case '\t': case '\0':
+				case ' ':
+				case '\n':
+				case '\r':
+				case '\t':
+				case '\0':
 					done = 1;
 					break;
 				case '"':
@@ -330,22 +347,33 @@ static int cli_batch(struct akv_client *c, const struct cli_opts *o)
 
 int main(int argc, char **argv)
 {
-	enum { O_UDP = 256, O_TIMEOUT, O_RETRIES, O_TOKEN, O_BATCH, O_FAST, O_RESP, O_FLAGS,
-	       O_STATS, O_USER, O_NOWARN };
+	enum {
+		O_UDP = 256,
+		O_TIMEOUT,
+		O_RETRIES,
+		O_TOKEN,
+		O_BATCH,
+		O_FAST,
+		O_RESP,
+		O_FLAGS,
+		O_STATS,
+		O_USER,
+		O_NOWARN
+	};
 	static const struct option lopts[] = {
-		{"udp-port", required_argument, NULL, O_UDP},
-		{"timeout", required_argument, NULL, O_TIMEOUT},
-		{"retries", required_argument, NULL, O_RETRIES},
-		{"token", required_argument, NULL, O_TOKEN},
-		{"user", required_argument, NULL, O_USER},
-		{"batch", no_argument, NULL, O_BATCH},
-		{"fast", no_argument, NULL, O_FAST},
-		{"resp", no_argument, NULL, O_RESP},
-		{"flags", no_argument, NULL, O_FLAGS},
-		{"stats", no_argument, NULL, O_STATS},
-		{"no-auth-warning", no_argument, NULL, O_NOWARN},
-		{"help", no_argument, NULL, 'H'},
-		{NULL, 0, NULL, 0},
+	    {"udp-port", required_argument, NULL, O_UDP},
+	    {"timeout", required_argument, NULL, O_TIMEOUT},
+	    {"retries", required_argument, NULL, O_RETRIES},
+	    {"token", required_argument, NULL, O_TOKEN},
+	    {"user", required_argument, NULL, O_USER},
+	    {"batch", no_argument, NULL, O_BATCH},
+	    {"fast", no_argument, NULL, O_FAST},
+	    {"resp", no_argument, NULL, O_RESP},
+	    {"flags", no_argument, NULL, O_FLAGS},
+	    {"stats", no_argument, NULL, O_STATS},
+	    {"no-auth-warning", no_argument, NULL, O_NOWARN},
+	    {"help", no_argument, NULL, 'H'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct cli_opts o = {0};
 	struct akv_client *c = NULL;
@@ -368,13 +396,27 @@ int main(int argc, char **argv)
 			}
 		}
 		switch (opt) {
-		case 'h': o.conn.host = optarg; break;
-		case 'p': o.conn.port = (int)v; break;
-		case 'a': o.conn.password = optarg; break;
-		case O_USER: o.conn.user = optarg; break;
-		case O_UDP: o.conn.udp_port = (int)v; break;
-		case O_TIMEOUT: o.conn.timeout_ms = (int)v; break;
-		case O_RETRIES: o.conn.retries = v ? (int)v : -1; break;
+		case 'h':
+			o.conn.host = optarg;
+			break;
+		case 'p':
+			o.conn.port = (int)v;
+			break;
+		case 'a':
+			o.conn.password = optarg;
+			break;
+		case O_USER:
+			o.conn.user = optarg;
+			break;
+		case O_UDP:
+			o.conn.udp_port = (int)v;
+			break;
+		case O_TIMEOUT:
+			o.conn.timeout_ms = (int)v;
+			break;
+		case O_RETRIES:
+			o.conn.retries = v ? (int)v : -1;
+			break;
 		case O_TOKEN:
 			errno = 0;
 			o.token = strtoull(optarg, &end, 16);
@@ -384,14 +426,29 @@ int main(int argc, char **argv)
 			}
 			o.have_token = 1;
 			break;
-		case O_BATCH: o.batch = 1; break;
-		case O_FAST: o.all_fast = 1; break;
-		case O_RESP: o.resp = 1; break;
-		case O_FLAGS: o.show_flags = 1; break;
-		case O_STATS: o.show_stats = 1; break;
-		case O_NOWARN: break;
-		case 'H': cli_usage(stdout); return 0;
-		default: cli_usage(stderr); return 2;
+		case O_BATCH:
+			o.batch = 1;
+			break;
+		case O_FAST:
+			o.all_fast = 1;
+			break;
+		case O_RESP:
+			o.resp = 1;
+			break;
+		case O_FLAGS:
+			o.show_flags = 1;
+			break;
+		case O_STATS:
+			o.show_stats = 1;
+			break;
+		case O_NOWARN:
+			break;
+		case 'H':
+			cli_usage(stdout);
+			return 0;
+		default:
+			cli_usage(stderr);
+			return 2;
 		}
 	}
 	if (o.conn.port <= 0 || o.conn.port > 65535 || o.conn.udp_port > 65535) {
@@ -403,8 +460,9 @@ int main(int argc, char **argv)
 		optind++;
 	}
 	if (o.batch == (optind < argc)) {
-		fprintf(stderr, o.batch ? "arenakv-cli: --batch takes no command\n"
-					: "arenakv-cli: no command (no interactive mode; see --batch)\n");
+		fprintf(stderr,
+			o.batch ? "arenakv-cli: --batch takes no command\n"
+				: "arenakv-cli: no command (no interactive mode; see --batch)\n");
 		cli_usage(stderr);
 		return 2;
 	}

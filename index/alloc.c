@@ -415,20 +415,30 @@ void *arena_alloc_blob(__u64 size)
 	return page_ptr(pg);
 }
 
-void *arena_alloc_blob_zero(__u64 size)
+void *arena_alloc_blob_lazy(__u64 size, __u64 *dirty)
 {
 	char *p = arena_alloc_blob(size);
 
 	if (!p)
 		return NULL;
 	if (size <= ARENA_SLAB_MAX) {
-		memset(p, 0, size);
+		*dirty = size;
 	} else {
-		/* only the part of the run that was written before can be dirty */
-		__u64 dirty = (__u64)(pages_get_fresh - arena_pgno(p)) * ARENA_PAGE_SIZE;
+		/* only the part of the run that was written before can be non-zero */
+		__u64 d = (__u64)(pages_get_fresh - arena_pgno(p)) * ARENA_PAGE_SIZE;
 
-		memset(p, 0, dirty < size ? dirty : size);
+		*dirty = d < size ? d : size;
 	}
+	return p;
+}
+
+void *arena_alloc_blob_zero(__u64 size)
+{
+	__u64 dirty;
+	char *p = arena_alloc_blob_lazy(size, &dirty);
+
+	if (p)
+		memset(p, 0, dirty);
 	return p;
 }
 

@@ -10,7 +10,7 @@
  * MAP_NORESERVE mapping) backs on first touch. The allocator hands out three things:
  *
  *  - entry slots: struct kv_entry (index/kv.h) lives only in ENTRY slab pages. Size classes are
- *    8 bytes apart up to 256 and a few wider ones up to ARENA_ENTRY_MAX (512), so an entry with
+ *    8 bytes apart up to 128, 16 up to 256, wider up to ARENA_ENTRY_MAX (512), so an entry with
  *    a 16-byte key and a 32-byte value (40 + 16 + 32 = 88 bytes) costs exactly 88 bytes plus its
  *    share of the page (46 slots per page, 89 bytes each all in).
  *  - small objects (< ARENA_SLAB_MAX bytes): SLAB pages of 21 size classes (value blobs, bucket
@@ -45,7 +45,7 @@
  *     reused as a kv_entry, so a stale pointer to an entry always lands on the seq word of some
  *     entry, never in the middle of one or in a value. Every slot that is not a published entry has
  *     an odd seq: new pages are formatted with seq = 1 in every slot, arena_free() makes an even
- * seq odd, and kv_new() keeps it odd until htab publishes the entry (seq + 1, even). So a reader
+ *     seq odd, and kv_new() keeps it odd until htab publishes the entry (seq + 1, even). A reader
  *     that saw seq s and later sees s again knows the slot was not freed or reused in between
  *     (up to 2^31 reuses of one slot during one read).
  *  3. SLAB pages return to the free runs when their last object is freed; runs are freed at once.
@@ -56,7 +56,8 @@
  * maxmemory and reports as used_memory. Resident bytes = pages below the high-water mark that
  * can have been touched (header + touched page map + object pages): what the arena costs in RAM.
  * max_bytes is a hard cap on resident bytes; an allocation that would exceed it (or the arena)
- * returns NULL and changes nothing.
+ * returns NULL and changes nothing. touched_page marks the pages never written since the mapping
+ * was made: they read as zero, so arena_alloc_blob_zero() skips them (big bucket arrays).
  *
  * Concurrency: every function except the header-only checks is writer-only (not thread safe, not
  * callable from BPF). The state lives in the arena header (struct arena_hdr.alloc) so another
@@ -234,6 +235,10 @@ void *arena_alloc_blob(__u64 size);
 /* Same, zero-filled. Pages never written since the mapping was made are known to be zero and
  * are not touched, so a 32 MiB bucket array costs no memset and no page faults up front. */
 void *arena_alloc_blob_zero(__u64 size);
+
+/* Like arena_alloc_blob(), and *dirty = how many leading bytes may be non-zero: the rest is
+ * known to be zero (never-written pages). For callers that zero big blobs in steps. */
+void *arena_alloc_blob_lazy(__u64 size, __u64 *dirty);
 
 /* Free p (from either function above); kind and size come from the page map. Entry slots get an
  * odd seq and type KV_FREE (byte 4); an entry slot whose seq is odd and type already KV_FREE is a

@@ -14,6 +14,8 @@
  *  - An entry is linked in at most one chain, in bucket (e->hash & mask) of the table it is in,
  *    has an even seq and e->db == h->tag.
  *  - t[0].used + t[1].used == entries linked; nexpires == linked entries with expire_ns != 0.
+ *  - prep != NULL (a resize being prepared) implies rehash_idx < 0; prep is reachable from
+ *    nothing a reader reads until htab_start_rehash() publishes it as t[1], all zero.
  */
 #include <errno.h>
 #include <string.h>
@@ -107,6 +109,71 @@ void kv_free(struct kv_entry *e)
 	arena_free(e);
 }
 
+struct kv_entry *kv_new_rekey(const struct kv_entry *old, const void *key, __u32 klen)
+{
+	void *kblob = NULL;
+	struct kv_entry *e;
+	__u64 esz;
+	__u8 flags;
+
+	if (old->flags & KV_F_VAL_INLINE) {
+		e = kv_new(old->type, key, klen, old->vlen, 0);
+		if (e)
+			memcpy(kv_val(e), kv_val(old), old->vlen);
+		return e;
+	}
+	/* The value stays in its blob: the new entry points at it too (shared until one is freed
+	 * with kv_free_keep_val()). */
+	if (KV_HDR_SIZE + 8 + (__u64)klen <= ARENA_ENTRY_MAX) {
+		flags = KV_F_KEY_INLINE;
+		esz = KV_HDR_SIZE + 8 + klen;
+	} else {
+		flags = 0;
+		esz = KV_HDR_SIZE + 16;
+		kblob = arena_alloc_blob(klen);
+		if (!kblob)
+			return NULL;
+	}
+	e = arena_alloc_entry(esz);
+	if (!e) {
+		arena_free(kblob);
+		return NULL;
+	}
+	e->type = old->type;
+	e->flags = flags;
+	e->db = 0;
+	e->klen = klen;
+	e->vlen = old->vlen;
+	e->hash = (__u32)htab_hash(key, klen);
+	e->access = 0;
+	e->expire_ns = 0;
+	e->next = NULL;
+	*(void **)e->data = kv_val(old);
+	if (kblob)
+		*(void **)(e->data + 8) = kblob;
+	if (klen)
+		memcpy(kv_key(e), key, klen);
+	return e;
+}
+
+void kv_free_keep_val(struct kv_entry *e)
+{
+	if (!e)
+		return;
+	if (e->flags & KV_F_VAL_INLINE) {
+		kv_free(e);
+		return;
+	}
+	ARENA_ASSERT(e->type != KV_FREE);
+	if (!(e->seq & 1)) {
+		arena_write_once(e->seq, e->seq + 1);
+		arena_smp_wmb();
+	}
+	if (!(e->flags & KV_F_KEY_INLINE))
+		arena_free(kv_key(e));
+	arena_free(e);
+}
+
 __u32 kv_vcap(const struct kv_entry *e)
 {
 	if (e->flags & KV_F_VAL_INLINE)
@@ -180,6 +247,11 @@ int htab_is_rehashing(const struct htab *h)
 	return h->rehash_idx >= 0;
 }
 
+int htab_is_resizing(const struct htab *h)
+{
+	return h->rehash_idx >= 0 || h->prep;
+}
+
 __u64 htab_count(const struct htab *h)
 {
 	return h->t[0].used + h->t[1].used;
@@ -195,33 +267,71 @@ __u64 htab_buckets(const struct htab *h)
 	return (h->t[0].buckets ? h->t[0].mask + 1 : 0) + (h->t[1].buckets ? h->t[1].mask + 1 : 0);
 }
 
-/*
- * Start moving to a table of (at least) size buckets. Readers may see t[1] as soon as its
- * buckets pointer is stored: it is empty and its mask is already right. 0, or -ENOMEM.
- */
-static int htab_resize(struct htab *h, __u64 size)
+/* Make a zeroed array of mask + 1 buckets t[1] and start moving entries to it. Readers may
+ * see t[1] as soon as its buckets pointer is stored: it is empty and its mask already right. */
+static void htab_start_rehash(struct htab *h, struct kv_entry **b, __u64 mask)
 {
-	__u64 n = next_pow2(size);
-	struct kv_entry **b;
-
-	ARENA_ASSERT(!htab_is_rehashing(h) && h->t[0].buckets);
-	if (n == h->t[0].mask + 1)
-		return 0;
-	b = buckets_new(n);
-	if (!b)
-		return -ENOMEM;
-	h->t[1].mask = n - 1;
+	h->t[1].mask = mask;
 	h->t[1].used = 0;
 	arena_smp_wmb();
 	arena_write_once(h->t[1].buckets, b);
 	h->rehash_idx = 0;
+}
+
+/* Zero up to budget more bytes of the array in preparation; start the rehash once it is all
+ * zero. Returns 1 while still preparing. */
+static int htab_prep_step(struct htab *h, __u64 budget)
+{
+	__u64 n = h->prep_dirty - h->prep_zeroed;
+
+	if (n > budget)
+		n = budget;
+	memset((char *)h->prep + h->prep_zeroed, 0, n);
+	h->prep_zeroed += n;
+	if (h->prep_zeroed < h->prep_dirty)
+		return 1;
+	htab_start_rehash(h, h->prep, h->prep_mask);
+	h->prep = NULL;
 	return 0;
+}
+
+/*
+ * Start moving to a table of (at least) size buckets. An array on never-written pages is zero
+ * already; one on reused pages (after a FLUSHALL, say) is zeroed HTAB_ZERO_STEP bytes at a time
+ * by htab_rehash_step() before the move starts (an 8 MiB memset stalled 5 ms). 0 / -ENOMEM.
+ */
+static int htab_resize(struct htab *h, __u64 size)
+{
+	__u64 n = next_pow2(size), dirty;
+	struct kv_entry **b;
+
+	ARENA_ASSERT(!htab_is_rehashing(h) && !h->prep && h->t[0].buckets);
+	if (n == h->t[0].mask + 1)
+		return 0;
+	b = arena_alloc_blob_lazy(n * sizeof(*b), &dirty);
+	if (!b)
+		return -ENOMEM;
+	h->prep = b;
+	h->prep_mask = n - 1;
+	h->prep_zeroed = 0;
+	h->prep_dirty = dirty;
+	htab_prep_step(h, HTAB_ZERO_STEP);
+	return 0;
+}
+
+/* Drop a resize still in preparation (clear, detach). */
+static void htab_prep_drop(struct htab *h)
+{
+	if (h->prep) {
+		arena_free(h->prep);
+		h->prep = NULL;
+	}
 }
 
 /* Called before an insert: make sure there is a table, start growing at load factor 1. */
 static int htab_expand_if_needed(struct htab *h)
 {
-	if (htab_is_rehashing(h))
+	if (htab_is_rehashing(h) || h->prep)
 		return 0;
 	if (!h->t[0].buckets) {
 		struct kv_entry **b = buckets_new(HTAB_INITIAL_BUCKETS);
@@ -244,7 +354,7 @@ static void htab_shrink_if_needed(struct htab *h)
 {
 	__u64 size;
 
-	if (htab_is_rehashing(h) || !h->t[0].buckets)
+	if (htab_is_rehashing(h) || h->prep || !h->t[0].buckets)
 		return;
 	size = h->t[0].mask + 1;
 	if (size > HTAB_INITIAL_BUCKETS && h->t[0].used * 100 / size < HTAB_MIN_FILL)
@@ -256,6 +366,10 @@ int htab_rehash_step(struct htab *h, int n)
 	struct htab_table *t0 = &h->t[0], *t1 = &h->t[1];
 	int empty_visits = n * 10;
 
+	if (h->prep) {
+		htab_prep_step(h, (__u64)(n > 0 ? n : 1) * HTAB_ZERO_STEP);
+		return 1;
+	}
 	if (!htab_is_rehashing(h))
 		return 0;
 	htab_gen_begin(h);
@@ -373,7 +487,7 @@ int htab_insert(struct htab *h, struct kv_entry *e)
 	ARENA_ASSERT(e->type != KV_FREE);
 	if (htab_count(h) && htab_find_hashed(h, e->hash, kv_key(e), e->klen))
 		return -EEXIST;
-	if (htab_is_rehashing(h))
+	if (htab_is_resizing(h))
 		htab_rehash_step(h, 1);
 	if (htab_expand_if_needed(h))
 		return -ENOMEM;
@@ -418,7 +532,7 @@ void htab_unlink(struct htab *h, struct kv_entry *e)
 	t->used--;
 	if (e->expire_ns)
 		h->nexpires--;
-	if (htab_is_rehashing(h))
+	if (htab_is_resizing(h))
 		htab_rehash_step(h, 1);
 	else
 		htab_shrink_if_needed(h);
@@ -471,6 +585,7 @@ void htab_clear(struct htab *h)
 		tb->used = 0;
 		arena_free(b);
 	}
+	htab_prep_drop(h);
 	h->rehash_idx = -1;
 	h->nexpires = 0;
 	htab_gen_end(h);
@@ -478,7 +593,8 @@ void htab_clear(struct htab *h)
 
 void htab_detach(struct htab *h, struct htab *dst)
 {
-	ARENA_ASSERT(!dst->t[0].buckets && !dst->t[1].buckets);
+	ARENA_ASSERT(!dst->t[0].buckets && !dst->t[1].buckets && !dst->prep);
+	htab_prep_drop(h); /* a resize in preparation is not worth keeping */
 	htab_gen_begin(h);
 	memcpy(dst->t, h->t, sizeof(dst->t));
 	dst->rehash_idx = h->rehash_idx;
@@ -559,6 +675,14 @@ void htab_swap(struct htab *a, struct htab *b)
 	b->tag = tmp.tag;
 	a->flags = b->flags;
 	b->flags = tmp.flags;
+	a->prep = b->prep;
+	b->prep = tmp.prep;
+	a->prep_mask = b->prep_mask;
+	b->prep_mask = tmp.prep_mask;
+	a->prep_zeroed = b->prep_zeroed;
+	b->prep_zeroed = tmp.prep_zeroed;
+	a->prep_dirty = b->prep_dirty;
+	b->prep_dirty = tmp.prep_dirty;
 	htab_gen_end(a);
 	htab_gen_end(b);
 }

@@ -13,7 +13,9 @@
  * 10 * n empty ones, so no call ever blocks the server for long, however big the table. The
  * server steps on writes (insert and unlink also do one step, as dict.c does) and from its timer.
  * While rehashing, lookups look in both tables and inserts go to t[1]. When t[0] is empty it is
- * freed and t[1] becomes t[0].
+ * freed and t[1] becomes t[0]. Before that, the new array must be zero: pages never written are
+ * (the allocator knows which), others are zeroed HTAB_ZERO_STEP bytes per step while the array is
+ * still private (h->prep), so even allocating a 128 MiB array costs no stall.
  *
  * Where it departs from dict.c:
  *  - The hash (low 32 bits of XXH64 with HTAB_SEED) is stored in the entry: rehash never rehashes
@@ -92,14 +94,22 @@
 #define HTAB_SEED	     0x61726e616b763031ULL /* "arnakv01"; changing it changes the layout version */
 #define HTAB_INITIAL_BUCKETS 4
 #define HTAB_MIN_FILL	     10 /* percent: shrink below this */
+#ifndef HTAB_ZERO_STEP
+#define HTAB_ZERO_STEP                                                                             \
+	(8 * 1024) /* bytes of a new bucket array zeroed per unit of rehash step:                  \
+		    * about the cost of moving a few buckets (~1 us) */
+#endif
 
 /* Reader tunables (#ifndef: a BPF program may set them before including this header). */
+#ifndef HTAB_READ_MAX_CAND
+#define HTAB_READ_MAX_CAND 2 /* entries with the right 32-bit hash whose key is compared */
+#endif
 #ifndef HTAB_READ_MAX_CHAIN
 #define HTAB_READ_MAX_CHAIN 32 /* entries walked per table before the read is "in doubt" */
 #endif
 /*
  * Attempts htab_read() makes while the answer is -EAGAIN. 1 in BPF: the verifier explores each
- * attempt separately (measured on 6.18: 1 attempt with 256-byte keys = 36K processed insns,
+ * attempt separately (measured on 6.18: 1 attempt with 256-byte keys = 71K processed insns,
  * 3 attempts > 1M), so a BPF caller retries by running the program again.
  */
 #ifndef HTAB_READ_TRIES
@@ -133,10 +143,18 @@ struct htab {
 	__u16 flags;
 	__u64 rehash_moved; /* entries moved by rehash since format (stats) */
 	__u64 clear_idx;    /* htab_clear_step()'s sweep position (detached tables only) */
+	/*
+	 * A resize whose new bucket array sits on reused (dirty) pages first zeroes it in steps,
+	 * HTAB_ZERO_STEP bytes per rehash step, before it becomes t[1]: readers never see it.
+	 */
+	struct kv_entry __arena *__arena *prep; /* array being zeroed, NULL = none */
+	__u64 prep_mask;			/* its size - 1 */
+	__u64 prep_zeroed;			/* bytes zeroed so far */
+	__u64 prep_dirty;			/* bytes that need zeroing */
 	__u64 pad;
 };
 _Static_assert(sizeof(struct htab_table) == 24, "htab_table layout");
-_Static_assert(sizeof(struct htab) == 96, "htab layout");
+_Static_assert(sizeof(struct htab) == 128, "htab layout");
 _Static_assert(__builtin_offsetof(struct htab, gen) == 64, "htab.gen offset");
 
 /* What htab_read_at() reports besides the bytes. */
@@ -171,6 +189,19 @@ struct kv_entry *kv_new(__u8 type, const void *key, __u32 klen, __u32 vlen, __u3
 
 /* Free an unlinked entry and its blobs (seq made odd first). NULL is ignored. */
 void kv_free(struct kv_entry *e);
+
+/*
+ * RENAME without copying a big value: a new unpublished entry with the new key, old's type and
+ * vlen, and old's value. An inline value is copied; a value blob is SHARED, not copied: from
+ * then on exactly one of the two entries may be freed with kv_free() (that one frees the blob),
+ * the other must be freed with kv_free_keep_val(), and neither value may be edited in place while
+ * both exist. Usual use: nw = kv_new_rekey(old, ...); htab_unlink(h, old); kv_free_keep_val(old);
+ * htab_insert(h2, nw) (on failure: kv_free(nw)). expire_ns and access start at 0. NULL when full.
+ */
+struct kv_entry *kv_new_rekey(const struct kv_entry *old, const void *key, __u32 klen);
+
+/* kv_free() that leaves the value blob alone (see kv_new_rekey). */
+void kv_free_keep_val(struct kv_entry *e);
 
 /* Link e (its key must be absent): sets e->db = h->tag, publishes e (seq even) if it was not, and
  * links it. 0; -EEXIST when the key is present; -ENOMEM only when the table has no bucket array
@@ -208,8 +239,9 @@ int htab_clear_step(struct htab *h, __u64 max_entries);
 /* Exchange the contents (tables, counts, tags) of two tables (SWAPDB). O(1). */
 void htab_swap(struct htab *a, struct htab *b);
 
-/* Move at most n non-empty buckets from t[0] to t[1] (visiting at most 10n empty ones).
- * Returns 1 while rehashing is still in progress, 0 when there is nothing (more) to do. */
+/* Move at most n non-empty buckets from t[0] to t[1] (visiting at most 10n empty ones), or,
+ * before that, zero n * HTAB_ZERO_STEP bytes of a new bucket array that sits on reused pages.
+ * Returns 1 while a resize is still in progress, 0 when there is nothing (more) to do. */
 int htab_rehash_step(struct htab *h, int n);
 
 /*
@@ -225,8 +257,9 @@ struct kv_entry *htab_random(struct htab *h, __u64 rnd);
 __u64 htab_count(const struct htab *h);		/* linked entries */
 __u64 htab_expires_count(const struct htab *h); /* linked entries with an expiry */
 __u64 htab_buckets(const struct htab *h);	/* bucket slots in both tables */
-int htab_is_rehashing(const struct htab *h);
-#endif /* !ARENA_BPF */
+int htab_is_rehashing(const struct htab *h);	/* entries are moving from t[0] to t[1] */
+int htab_is_resizing(const struct htab *h);	/* that, or a new array is being zeroed */
+#endif						/* !ARENA_BPF */
 
 /* ---- reader side (BPF and user space; no libc in BPF) --------------------------------------- */
 
@@ -281,79 +314,24 @@ static inline __u64 htab_read_hash(const void *key, __u32 klen)
 #endif
 }
 
+/* htab_read_entry()'s answer when the candidate holds another key with the same 32-bit hash */
+#define HTAB_READ_OTHER_KEY 1
+
 /*
- * htab_read_at - one lock-free attempt to read key's value from h, starting at value byte off.
- * Copies min(bufsz, vlen - off) bytes (in BPF also at most HTAB_READ_VAL_MAX with the default
- * HTAB_COPY_OUT) to buf and fills *res. now_ns is CLOCK_MONOTONIC (bpf_ktime_get_ns()).
- * Returns 0 hit; -ENOENT no such key, or expired at now_ns; -EAGAIN in doubt (see the contract);
- * -EINVAL the key holds another type, or off > vlen; -E2BIG (BPF) klen > HTAB_READ_KEY_MAX.
- * In BPF, key must have HTAB_READ_KEY_MAX readable bytes and buf bufsz writable ones.
+ * htab_read_entry - read candidate entry cand (slot bytes, hash/length/tag matched during the
+ * walk) under its seqlock: check the full key, type and expiry, copy from value byte off.
+ * Returns 0, -ENOENT (expired), -EINVAL (other type, off > vlen), -EAGAIN (in doubt) or
+ * HTAB_READ_OTHER_KEY (a stable entry of another key: the walk goes on).
  */
-static inline int htab_read_at(const struct htab __arena *h, const void *key, __u32 klen,
-			       __u64 now_ns, __u64 off, void *buf, __u32 bufsz,
-			       struct htab_read_res *res)
+static inline int htab_read_entry(struct kv_entry __arena *cand, __u32 slot, const void *key,
+				  __u32 klen, __u32 h32, __u32 tag, __u64 now_ns, __u64 off,
+				  void *buf, __u32 bufsz, struct htab_read_res *res)
 {
-	struct kv_entry __arena *__arena *buckets;
-	struct kv_entry __arena *__arena *bp;
-	struct kv_entry __arena *e, *cand = 0;
 	const __u8 __arena *kp, *vp;
-	__u32 g, tag, h32, seq, slot = 0, i, t, ptrs, inl;
-	__u64 hash, mask, vlen, expire, n;
+	__u64 vlen, expire, n;
+	__u32 seq, ptrs, inl;
 	__u8 flags, type;
 
-	res->vlen = 0;
-	res->entry = 0;
-	res->seq = 0;
-	res->copied = 0;
-#if ARENA_BPF
-	if (klen > HTAB_READ_KEY_MAX)
-		return -E2BIG;
-	if (bufsz > HTAB_READ_VAL_MAX)
-		bufsz = HTAB_READ_VAL_MAX;
-#endif
-	hash = htab_read_hash(key, klen);
-	h32 = (__u32)hash;
-
-	/* gen matters only for a miss: a hit is proven by the entry's own seq (see above) */
-	g = arena_read_once(h->gen);
-	arena_smp_rmb();
-	tag = arena_read_once(h->tag);
-
-	/* Walk t[0]'s chain, then t[1]'s; stop at the first entry whose hash, length and tag match.
-	 */
-	for (t = 0; t < 2; t++) {
-		buckets = arena_read_once(h->t[t].buckets);
-		mask = arena_read_once(h->t[t].mask);
-		if (!buckets)
-			continue;
-		bp = buckets + (h32 & mask);
-		if (!arena_range_ok(bp, sizeof(*bp)))
-			return -EAGAIN;
-		e = arena_read_once(*bp);
-		for (i = 0; i < HTAB_READ_MAX_CHAIN; i++) {
-			if (!e)
-				break;
-			slot = arena_entry_slot_size(e);
-			if (!slot)
-				return -EAGAIN;
-			if (arena_read_once(e->hash) == h32 && arena_read_once(e->klen) == klen &&
-			    arena_read_once(e->db) == tag) {
-				cand = e;
-				break;
-			}
-			e = arena_read_once(e->next);
-		}
-		if (cand)
-			break;
-		if (i >= HTAB_READ_MAX_CHAIN)
-			return -EAGAIN;
-	}
-	if (!cand) {
-		arena_smp_rmb();
-		return !(g & 1) && arena_read_once(h->gen) == g ? -ENOENT : -EAGAIN;
-	}
-
-	/* Read the candidate under its seqlock; everything read is validated before it is used. */
 	seq = kv_read_begin(cand);
 	if (seq & 1)
 		return -EAGAIN;
@@ -379,7 +357,7 @@ static inline int htab_read_at(const struct htab __arena *h, const void *key, __
 			return -EAGAIN;
 	}
 	if (!HTAB_KEY_EQ(key, kp, klen))
-		return -EAGAIN; /* torn, or another key with the same 32-bit hash and length */
+		return kv_read_retry(cand, seq) ? -EAGAIN : HTAB_READ_OTHER_KEY;
 	if (type != KV_STRING)
 		return kv_read_retry(cand, seq) ? -EAGAIN : -EINVAL;
 	if (expire && expire <= now_ns)
@@ -408,6 +386,96 @@ static inline int htab_read_at(const struct htab __arena *h, const void *key, __
 	res->seq = seq;
 	res->copied = (__u32)n;
 	return 0;
+}
+
+/*
+ * htab_read_at - one lock-free attempt to read key's value from h, starting at value byte off.
+ * Copies min(bufsz, vlen - off) bytes (in BPF also at most HTAB_READ_VAL_MAX with the default
+ * HTAB_COPY_OUT) to buf and fills *res. now_ns is CLOCK_MONOTONIC (bpf_ktime_get_ns()).
+ * Returns 0 hit; -ENOENT no such key, or expired at now_ns; -EAGAIN in doubt (see the contract);
+ * -EINVAL the key holds another type, or off > vlen; -E2BIG (BPF) klen > HTAB_READ_KEY_MAX.
+ * In BPF, key must have HTAB_READ_KEY_MAX readable bytes and buf bufsz writable ones.
+ *
+ * The walk stops at entries whose 32-bit hash, length and tag match and reads them in full;
+ * one that turns out to hold another key (two keys share a 32-bit hash: among 1M keys about a
+ * hundred pairs do) does not end the walk, which resumes after it, up to HTAB_READ_MAX_CAND
+ * such entries (the key comparison is the costly part for the verifier).
+ */
+static inline int htab_read_at(const struct htab __arena *h, const void *key, __u32 klen,
+			       __u64 now_ns, __u64 off, void *buf, __u32 bufsz,
+			       struct htab_read_res *res)
+{
+	struct kv_entry __arena *__arena *buckets;
+	struct kv_entry __arena *__arena *bp;
+	struct kv_entry __arena *e = 0, *cand;
+	__u32 g, tag, h32, slot = 0, i, t = 0, c;
+	int need_head = 1, err;
+	__u64 mask;
+
+	res->vlen = 0;
+	res->entry = 0;
+	res->seq = 0;
+	res->copied = 0;
+#if ARENA_BPF
+	if (klen > HTAB_READ_KEY_MAX)
+		return -E2BIG;
+	if (bufsz > HTAB_READ_VAL_MAX)
+		bufsz = HTAB_READ_VAL_MAX;
+#endif
+	h32 = (__u32)htab_read_hash(key, klen);
+
+	/* gen matters only for a miss: a hit is proven by the entry's own seq (see above) */
+	g = arena_read_once(h->gen);
+	arena_smp_rmb();
+	tag = arena_read_once(h->tag);
+
+	for (c = 0; c < HTAB_READ_MAX_CAND; c++) {
+		/* From (t, e), walk t[0]'s chain, then t[1]'s, to the next matching entry. */
+		cand = 0;
+		for (; t < 2; t++) {
+			if (need_head) {
+				buckets = arena_read_once(h->t[t].buckets);
+				mask = arena_read_once(h->t[t].mask);
+				if (!buckets)
+					continue;
+				bp = buckets + (h32 & mask);
+				if (!arena_range_ok(bp, sizeof(*bp)))
+					return -EAGAIN;
+				e = arena_read_once(*bp);
+			}
+			need_head = 1;
+			for (i = 0; i < HTAB_READ_MAX_CHAIN; i++) {
+				if (!e)
+					break;
+				slot = arena_entry_slot_size(e);
+				if (!slot)
+					return -EAGAIN;
+				if (arena_read_once(e->hash) == h32 &&
+				    arena_read_once(e->klen) == klen &&
+				    arena_read_once(e->db) == tag) {
+					cand = e;
+					break;
+				}
+				e = arena_read_once(e->next);
+			}
+			if (cand)
+				break;
+			if (i >= HTAB_READ_MAX_CHAIN)
+				return -EAGAIN;
+		}
+		if (!cand) {
+			arena_smp_rmb();
+			return !(g & 1) && arena_read_once(h->gen) == g ? -ENOENT : -EAGAIN;
+		}
+		err =
+		    htab_read_entry(cand, slot, key, klen, h32, tag, now_ns, off, buf, bufsz, res);
+		if (err != HTAB_READ_OTHER_KEY)
+			return err;
+		/* resume after the other key, in the same table */
+		e = arena_read_once(cand->next);
+		need_head = 0;
+	}
+	return -EAGAIN;
 }
 
 /*

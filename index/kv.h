@@ -39,6 +39,18 @@ enum kv_type {
 	KV_ZSET = 2,   /* value -> struct zset (issue 4) */
 };
 
+/*
+ * Units of the access clock in kv_entry.access, one definition for the server and the BPF
+ * programs (both read CLOCK_MONOTONIC). LRU: seconds & KV_LRU_MAX (24 bits). LFU: minutes
+ * (16 bits) << 8 | logarithmic counter (8 bits); new keys start at KV_LFU_INIT_VAL.
+ * server/db.c owns the update rules; these are only the units.
+ */
+#define KV_LRU_BITS	 24
+#define KV_LRU_MAX	 ((1U << KV_LRU_BITS) - 1)
+#define KV_LRU_RES_NS	 1000000000ULL /* one LRU clock tick */
+#define KV_LFU_MINUTE_NS 60000000000ULL
+#define KV_LFU_INIT_VAL	 5
+
 #define KV_F_VAL_INLINE 0x01 /* value bytes are in data[] */
 #define KV_F_KEY_INLINE 0x02 /* key bytes are in data[] */
 

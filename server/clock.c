@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * clock.c - see clock.h for the why. All functions read the vDSO clocks directly (tens of ns);
- * nothing is cached, so there is no "cached now" that could go stale between commands.
+ * nothing is cached here, so there is no "cached now" that could go stale between commands
+ * (db.c keeps a per-cron-tick copy of the coarse access clocks, where a tick-old value is fine).
  */
 #include <time.h>
 
@@ -89,8 +90,7 @@ __u64 clock_ttl_ms_to_mono_ns(long long ttl_ms)
 
 __u32 clock_lru_now(void)
 {
-	return (__u32)((clock_mono_ns() / (CLOCK_LRU_RESOLUTION_MS * CLOCK_NS_PER_MS)) &
-		       CLOCK_LRU_MAX);
+	return (__u32)((clock_mono_ns() / KV_LRU_RES_NS) & CLOCK_LRU_MAX);
 }
 
 unsigned long long clock_lru_idle_ms(__u32 lru)
@@ -106,5 +106,5 @@ unsigned long long clock_lru_idle_ms(__u32 lru)
 
 __u32 clock_lfu_minutes(void)
 {
-	return (__u32)((clock_mono_ns() / (60ULL * CLOCK_NS_PER_SEC)) & 0xffff);
+	return (__u32)((clock_mono_ns() / KV_LFU_MINUTE_NS) & 0xffff);
 }

@@ -35,16 +35,19 @@
 
 #include <linux/types.h>
 
+#include "kv.h" /* KV_LRU_*, KV_LFU_*: the access-clock constants shared with BPF */
+
 #define CLOCK_FAR_BIT	 (1ULL << 63) /* expire_ns with this bit: CLOCK_FAR_BIT | unix ms */
 #define CLOCK_NS_PER_MS	 1000000LL
 #define CLOCK_NS_PER_SEC 1000000000LL
 
 /* LRU clock: seconds, 24 bits, wraps every ~194 days (as Redis's LRU_CLOCK_MAX). Like the LFU
  * minutes below it counts CLOCK_MONOTONIC (not unix time as in Redis), so a BPF program stamping
- * kv_entry.access from bpf_ktime_get_ns() (the XDP fast path) agrees with user space. */
-#define CLOCK_LRU_BITS		24
-#define CLOCK_LRU_MAX		((1U << CLOCK_LRU_BITS) - 1)
-#define CLOCK_LRU_RESOLUTION_MS 1000
+ * kv_entry.access from bpf_ktime_get_ns() (the XDP fast path) agrees with user space. The
+ * constants are the index's (kv.h KV_LRU_*, KV_LFU_*), the one definition both sides include. */
+#define CLOCK_LRU_BITS		KV_LRU_BITS
+#define CLOCK_LRU_MAX		KV_LRU_MAX
+#define CLOCK_LRU_RESOLUTION_MS (KV_LRU_RES_NS / 1000000ULL)
 
 __u64 clock_mono_ns(void);
 long long clock_unix_ms(void);

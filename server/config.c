@@ -33,8 +33,10 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "commands.h"
 #include "config.h"
+#include "db.h"
 #include "fastpath.h"
 #include "log.h"
 #include "reply.h"
@@ -151,6 +153,7 @@ static int apply_listeners(const char **err);
 static int apply_hz(const char **err);
 static int apply_requirepass(const char **err);
 static int apply_maxclients(const char **err);
+static int apply_maxmemory(const char **err);
 
 /* Sorted by name: CONFIG GET * prints in this order. */
 static const struct cfg_def config_table[] = {
@@ -167,7 +170,7 @@ static const struct cfg_def config_table[] = {
 	  NULL },
 	{ "dir", CFG_STRING, CFG_PROTECTED, &srv.dir, 0, 0, NULL, "", NULL },
 	{ "fastpath-allow", CFG_STRING, CFG_IMMUTABLE, &srv.fastpath_allow, 0, 0, NULL,
-	  "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7,fe80::/10", NULL },
+	  FASTPATH_ALLOW_DEFAULT, NULL },
 	{ "fastpath-iface", CFG_STRING, CFG_IMMUTABLE, &srv.fastpath_iface, 0, 0, NULL, "lo", NULL },
 	{ "fastpath-mode", CFG_SENUM, CFG_IMMUTABLE, &srv.fastpath_mode, 0, 0, fastpath_mode_enums,
 	  "auto", NULL },
@@ -180,7 +183,7 @@ static const struct cfg_def config_table[] = {
 	{ "loglevel", CFG_ENUM, 0, &srv.loglevel, 0, 0, loglevel_enums, "notice", NULL },
 	{ "maxclients", CFG_INT, 0, &srv.maxclients, 1, 4294967295LL, NULL, "10000",
 	  apply_maxclients },
-	{ "maxmemory", CFG_MEM_ULL, 0, &srv.maxmemory, 0, 0, NULL, "0", NULL },
+	{ "maxmemory", CFG_MEM_ULL, 0, &srv.maxmemory, 0, 0, NULL, "0", apply_maxmemory },
 	{ "maxmemory-policy", CFG_ENUM, 0, &srv.maxmemory_policy, 0, 0, policy_enums,
 	  "noeviction", NULL },
 	{ "maxmemory-samples", CFG_INT, 0, &srv.maxmemory_samples, 1, INT_MAX, NULL, "5", NULL },
@@ -587,6 +590,28 @@ static int apply_listeners(const char **err)
 static int apply_requirepass(const char **err)
 {
 	fastpath_auth_changed();
+	return 0;
+}
+
+/*
+ * Lowering maxmemory under the current usage: warn like Redis and start evicting at once
+ * (db_evict_for_write() evicts per policy; whatever it cannot free, writes will get -OOM).
+ */
+static int apply_maxmemory(const char **err)
+{
+	__u64 used;
+
+	if (config_booting || !srv.maxmemory)
+		return 0;
+	used = arena_used_bytes();
+	if (used > srv.maxmemory) {
+		log_warning("WARNING: the new maxmemory value set via CONFIG SET (%llu) is smaller "
+			    "than the current memory usage (%llu). This will result in key eviction "
+			    "and/or the inability to accept new write commands depending on the "
+			    "maxmemory-policy.",
+			    srv.maxmemory, (unsigned long long)used);
+		db_evict_for_write();
+	}
 	return 0;
 }
 

@@ -59,6 +59,7 @@
 #include "config.h"
 #include "db.h"
 #include "errors.h"
+#include "layout.h"
 #include "log.h"
 #include "loop.h"
 #include "multi.h"
@@ -309,6 +310,25 @@ void conn_before_sleep(void)
 
 /* ---- dispatch ----------------------------------------------------------------------------- */
 
+/*
+ * The arena's keyspace write seqcount (index/layout.h): odd while a command that writes the
+ * keyspace runs, so a lock-free reader answering for several keys at once (the kernel's MGET)
+ * never shows half of an MSET, RENAME, SWAPDB or transaction. EXEC counts as one write: the
+ * queued commands it calls run inside its window and do not bump again.
+ */
+static int wseq_open;
+
+static int conn_writes_keyspace(const struct command *cmd)
+{
+	static const struct command *exec_cmd;
+
+	if (cmd->flags & CMD_WRITE)
+		return 1;
+	if (!exec_cmd)
+		exec_cmd = command_lookup("exec", 4);
+	return cmd == exec_cmd;
+}
+
 void conn_call(struct client *c)
 {
 	struct client *prev = srv.current_client;
@@ -318,12 +338,22 @@ void conn_call(struct client *c)
 	__u64 errors = srv.stats.total_error_replies;
 	__u64 t0 = clock_mono_ns();
 
+	int wseq = !wseq_open && conn_writes_keyspace(cmd);
+
+	if (wseq) {
+		arena_wseq_write_begin();
+		wseq_open = 1;
+	}
 	srv.current_client = c;
 	c->flags |= CLIENT_EXECUTING;
 	cmd->fn(c);
 	if (!was_executing)
 		c->flags &= ~CLIENT_EXECUTING;
 	srv.current_client = prev;
+	if (wseq) {
+		arena_wseq_write_end();
+		wseq_open = 0;
+	}
 	if (st) {
 		st->calls++;
 		st->nsec += clock_mono_ns() - t0;
@@ -654,6 +684,8 @@ void conn_write_done(struct client *c, long n)
 		return;
 	}
 	obuf_consume(&c->out, (size_t)n);
+	if (n > 0)
+		c->last_interaction_ms = clock_unix_ms(); /* Redis: a client we write to is not idle */
 	c->net_out_bytes += n;
 	srv.stats.total_net_output_bytes += n;
 	if (c->state == CONN_PAUSED && obuf_pending(&c->out) <= CONN_OUT_RESUME) {

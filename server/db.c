@@ -88,7 +88,7 @@
 #define DB_RANDOMKEY_TRIES 100
 #endif
 
-#define LFU_INIT_VAL	       5
+#define LFU_INIT_VAL	       KV_LFU_INIT_VAL /* kv.h: shared with the XDP fast path */
 #define LFU_DEFAULT_LOG_FACTOR 10
 #define LFU_DEFAULT_DECAY_TIME 1
 
@@ -555,6 +555,55 @@ int db_clone_entry(int dstdb, const struct kv_entry *e, const void *newkey, size
 	return 0;
 }
 
+int db_rename_entry(int dbid, struct kv_entry *e, const void *newkey, size_t newklen,
+		    struct kv_entry *dst_old)
+{
+	struct htab *h = db_table(dbid);
+	struct kv_entry *nw;
+
+	if (newklen > UINT32_MAX)
+		return -ENOMEM;
+	/* Same value, new key: a value blob is shared, not copied (O(1) for any size). */
+	nw = kv_new_rekey(e, newkey, (__u32)newklen);
+	if (!nw)
+		return -ENOMEM;
+	nw->expire_ns = e->expire_ns; /* unpublished: htab counts it when linking */
+	nw->access = e->access;
+	/* New name first, then the old one goes: at every instant a reader finds the value under
+	 * at least one of the names. */
+	if (dst_old) {
+		htab_replace(h, dst_old, nw);
+		kv_free(dst_old);
+	} else if (htab_insert(h, nw)) {
+		kv_free_keep_val(nw); /* the blob still belongs to e */
+		return -ENOMEM;
+	}
+	srv.dirty++;
+	multi_touch_key(dbid, newkey, newklen);
+	/* e now shares its blob with nw, which owns it from here: free e without it. */
+	{
+		char small[256];
+		char *key = small;
+		size_t klen = e->klen;
+
+		if (klen > sizeof(small))
+			key = malloc(klen);
+		if (key)
+			memcpy(key, (const void *)kv_key(e), klen);
+		else
+			multi_touch_key(dbid, (const void *)kv_key(e), klen);
+		htab_unlink(h, e);
+		kv_free_keep_val(e);
+		srv.dirty++;
+		if (key) {
+			multi_touch_key(dbid, key, klen);
+			if (key != small)
+				free(key);
+		}
+	}
+	return 0;
+}
+
 int db_move_entry(int src, int dst, struct kv_entry *e)
 {
 	char small[256];
@@ -952,11 +1001,31 @@ static long db_evict_budget(int dbid, int volatile_only, int samples, int round)
 	if (round == 0)
 		return (long)samples * 16;
 	ratio = volatile_only && expires ? size / expires : 1;
-	b = (long)samples * 16 * round;
+	/* Round 1 costs what Redis's sampling does; round 2+ (the pool or the run came back empty)
+	 * goes wide at once: an unlucky run must not turn into -OOM. */
+	b = round == 1 ? (long)samples * 16 : 4096L * round;
 	if (ratio > 1 && (__u64)b < 2 * samples * ratio * round)
 		b = ratio > (__u64)DB_EVICT_MAX_BUCKETS ? DB_EVICT_MAX_BUCKETS
 							: (long)(2 * samples * ratio * round);
 	return b > DB_EVICT_MAX_BUCKETS ? DB_EVICT_MAX_BUCKETS : b;
+}
+
+/*
+ * Last resort when sampling found nothing although candidates exist (a handful of volatile keys
+ * in a big table): one pass over the table from cursor 0, bounded by DB_EVICT_MAX_BUCKETS
+ * buckets, collecting up to want candidates. Rare, and still bounded.
+ */
+static void db_evict_sweep(int dbid, int volatile_only, long want)
+{
+	struct htab *h = db_table(dbid);
+	__u64 cursor = 0;
+	long buckets = 0;
+
+	db_vec_reset(&db_walk, volatile_only);
+	do {
+		cursor = htab_scan(h, cursor, db_vec_collect, &db_walk);
+		buckets++;
+	} while (cursor && (long)db_walk.n < want && buckets < DB_EVICT_MAX_BUCKETS);
 }
 
 /* Evict one key. 0 when a key was evicted, -ENOENT when no candidate exists. */
@@ -980,9 +1049,18 @@ static int db_evict_one(void)
 			if (!volatile_only) {
 				e = htab_random(db_table(dbid), db_rand());
 			} else {
-				db_evict_sample(dbid, 1, 1, 1024);
-				if (db_walk.n)
-					e = db_walk.v[db_rand() % db_walk.n];
+				/* A run of buckets from a random cursor; an unlucky run without a
+				 * volatile key is retried with a wider budget (a plain "none here"
+				 * would be an -OOM while volatile keys exist). */
+				for (round = 1; round <= 4 && !e; round++) {
+					if (round < 4)
+						db_evict_sample(dbid, 1, 1,
+								db_evict_budget(dbid, 1, 1, round));
+					else
+						db_evict_sweep(dbid, 1, 1);
+					if (db_walk.n)
+						e = db_walk.v[db_rand() % db_walk.n];
+				}
 			}
 			if (e) {
 				db_remove(dbid, e);
@@ -994,8 +1072,9 @@ static int db_evict_one(void)
 	}
 
 	/* Pool policies. Round 0 samples like Redis; later rounds widen the bucket budget so that
-	 * a few volatile keys among many persistent ones are still found. */
-	for (round = 0; round < 3; round++) {
+	 * a few volatile keys among many persistent ones are still found, and the last one sweeps
+	 * the table (bounded) rather than answer -OOM while candidates exist. */
+	for (round = 0; round < 4; round++) {
 		int have_keys = 0;
 
 		for (i = 0; i < n; i++) {
@@ -1004,29 +1083,31 @@ static int db_evict_one(void)
 			if (!db_size(i) || (volatile_only && !db_expires(i)))
 				continue;
 			have_keys = 1;
-			db_evict_sample(i, volatile_only, samples,
-					db_evict_budget(i, volatile_only, samples, round));
+			if (round < 3)
+				db_evict_sample(i, volatile_only, samples,
+						db_evict_budget(i, volatile_only, samples, round));
+			else
+				db_evict_sweep(i, volatile_only, samples);
 			for (j = 0; j < db_walk.n; j++)
 				db_evpool_insert(i, db_walk.v[j], db_evict_score(db_walk.v[j]));
 		}
 		if (!have_keys)
 			return -ENOENT;
 		for (k = DB_EVPOOL_SIZE - 1; k >= 0; k--) {
-			struct db_evcand *c = &db_evpool[k];
+			struct db_evcand c = db_evpool[k]; /* a copy: the slot is reused below */
 			struct kv_entry *e;
 
-			if (!c->key)
+			if (!c.key)
 				continue;
-			e = htab_find(db_table(c->dbid), c->key, (__u32)c->klen);
-			free(c->key);
-			c->key = NULL;
+			e = htab_find(db_table(c.dbid), c.key, (__u32)c.klen);
+			free(c.key);
 			if (k < DB_EVPOOL_SIZE - 1)
 				memmove(&db_evpool[k], &db_evpool[k + 1],
-					sizeof(*c) * (DB_EVPOOL_SIZE - k - 1));
+					sizeof(c) * (DB_EVPOOL_SIZE - k - 1));
 			db_evpool[DB_EVPOOL_SIZE - 1].key = NULL;
 			if (!e || (volatile_only && !e->expire_ns))
 				continue; /* gone or persisted since it was sampled */
-			db_remove(c->dbid, e);
+			db_remove(c.dbid, e);
 			srv.stats.evicted_keys++;
 			return 0;
 		}

@@ -134,6 +134,14 @@ int db_clone_entry(int dstdb, const struct kv_entry *e, const void *newkey, size
 		   struct kv_entry **out);
 
 /*
+ * RENAME: give live entry e of dbid the name newkey, replacing dst_old (the live entry under
+ * newkey, or NULL). O(1) whatever the value size (kv_new_rekey shares the value blob). Keeps the
+ * deadline and access clock. 0, or -ENOMEM with nothing changed.
+ */
+int db_rename_entry(int dbid, struct kv_entry *e, const void *newkey, size_t newklen,
+		    struct kv_entry *dst_old);
+
+/*
  * MOVE: relink live entry e of db src into db dst without copying (the key must be absent from
  * dst). 0, or -ENOMEM (nothing changed) when dst is empty and has no room for a bucket array.
  */

@@ -8,10 +8,9 @@
  *
  *   fastpath_start()  open and load the skeleton with its `arena` map made the server's arena
  *                     (bpf/fp_load.h: bpf_map__reuse_fd before load, one arena, two objects),
- *                     write fp_config (port, token, flags) and the
- *                     allow-list tries, attach to every interface of fastpath-iface, subscribe
- *                     to the hot-key ring buffer and start a 100 ms timer; ONE log line says
- *                     what happened.
+ *                     write fp_config (port, token, flags) and the allow-list tries, attach
+ *                     to every interface of fastpath-iface, subscribe to the hot-key ring
+ *                     buffer and start a 100 ms timer; ONE log line says what happened.
  *   fastpath_stop()   detach (closing the links), free the skeleton, stop watching. Links are
  *                     BPF links owned by this process, never pinned: if the process dies
  *                     without running this (SIGKILL, crash) the kernel closes the link fds and
@@ -26,7 +25,8 @@
  * Configuration pushed to the kernel (struct fp_config, one ARRAY entry): written at start and
  * re-checked every FASTPATH_TICK_MS by the timer (requirepass and maxmemory-policy can change
  * with CONFIG SET); fastpath_auth_changed() pushes at once when config.c calls it. The token is
- * XXH64(requirepass, salt) with a 64-bit salt drawn at start (ARENAKV.FASTTOKEN hands it out).
+ * XXH64(requirepass, salt) with a 64-bit salt drawn once per run, at first use (getrandom);
+ * ARENAKV.FASTTOKEN hands the token out.
  *
  * Hot keys: the program sends one ring-buffer record per FASTPATH_HOT_SAMPLE_EVERY hits per CPU
  * (hash, entry address, seq, sizes). fp_hot_add() keeps a small open-addressing table of
@@ -99,60 +99,56 @@
 #define FASTPATH_ALLOW_MAX 64 /* CIDRs in fastpath-allow */
 #endif
 
-/* The built-in allow-list: loopback and the private ranges. */
-#define FASTPATH_ALLOW_DEFAULT                                                                  \
-	"127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7,fe80::/10"
-
 enum fp_mode { FP_MODE_OFF = 0, FP_MODE_NATIVE, FP_MODE_GENERIC, FP_MODE_TC };
 
-static const char *const fp_mode_names[] = { "off", "native", "generic", "tc" };
+static const char *const fp_mode_names[] = {"off", "native", "generic", "tc"};
 
 struct fp_iface {
 	char name[IF_NAMESIZE];
 	int ifindex;
-	int xdp_link_fd;	/* XDP link (native/generic), -1 when none */
-	struct bpf_link *tcx;	/* tcx ingress link, NULL when none */
+	int xdp_link_fd;      /* XDP link (native/generic), -1 when none */
+	struct bpf_link *tcx; /* tcx ingress link, NULL when none */
 };
 
 struct fp_cidr {
-	int family;		/* AF_INET or AF_INET6 */
+	int family; /* AF_INET or AF_INET6 */
 	int prefixlen;
-	__u8 addr[16];		/* network order; 4 bytes used for AF_INET */
+	__u8 addr[16]; /* network order; 4 bytes used for AF_INET */
 };
 
 struct fp_hot {
-	__u64 hash;		/* 0 = empty slot (a real hash of 0 is merely not tracked) */
-	__u64 count;		/* sampled hits, decayed */
+	__u64 hash;  /* 0 = empty slot (a real hash of 0 is merely not tracked) */
+	__u64 count; /* sampled hits, decayed */
 	__u32 vlen;
-	__u16 klen;		/* full key length */
-	__u16 kcopied;		/* bytes of key[] valid; 0 = name unknown */
+	__u16 klen;    /* full key length */
+	__u16 kcopied; /* bytes of key[] valid; 0 = name unknown */
 	char key[FASTPATH_HOT_KEY_MAX];
 };
 
 static struct {
-	int mode;			/* enum fp_mode actually in effect */
+	int mode; /* enum fp_mode actually in effect */
 	struct fastpath *skel;
 	struct fp_iface ifaces[FASTPATH_MAX_IFACES];
 	int nifaces;
-	char ifaces_str[256];		/* INFO fastpath_ifaces */
-	char reason[256];		/* why off ("" when on) */
+	char ifaces_str[256]; /* INFO fastpath_ifaces */
+	char reason[256];     /* why off ("" when on) */
 	struct ring_buffer *rb;
 	int rb_watched;
 	int timer_fd;
 	int atexit_done;
-	int exiting;			/* atexit: the loop may be gone, do not call it */
+	int exiting; /* atexit: the loop may be gone, do not call it */
 	__u64 salt;
 	int salt_ok;
-	struct fp_config pushed;	/* what the kernel has */
+	struct fp_config pushed; /* what the kernel has */
 	struct fp_cidr allow[FASTPATH_ALLOW_MAX];
 	int nallow;
 	int allow_loaded;
 	struct fp_hot hot[FASTPATH_HOT_SLOTS];
-	__u64 hot_samples;		/* ring-buffer records consumed */
-	__u64 hot_named;		/* of which the key could be read */
+	__u64 hot_samples; /* ring-buffer records consumed */
+	__u64 hot_named;   /* of which the key could be read */
 	long long hot_last_decay_ms;
 	char info[8192];
-} fp = { .timer_fd = -1 };
+} fp = {.timer_fd = -1};
 
 /* ---- allow-list ------------------------------------------------------------------------------ */
 
@@ -272,7 +268,7 @@ int fastpath_source_allowed(const struct sockaddr *sa)
 	return 0;
 }
 
-/* ---- token ------------------------------------------------------------------------------------ */
+/* ---- token ----------------------------------------------------------------------------------- */
 
 int fastpath_auth_required(void)
 {
@@ -293,7 +289,7 @@ __u64 fastpath_token(void)
 	return xxh64(srv.requirepass, strlen(srv.requirepass), fp.salt);
 }
 
-/* ---- kernel configuration --------------------------------------------------------------------- */
+/* ---- kernel configuration -------------------------------------------------------------------- */
 
 static void fp_config_build(struct fp_config *c)
 {
@@ -346,13 +342,13 @@ static int fp_allow_push(void)
 		int err;
 
 		if (a->family == AF_INET) {
-			struct fp_lpm4 k = { .prefixlen = (__u32)a->prefixlen };
+			struct fp_lpm4 k = {.prefixlen = (__u32)a->prefixlen};
 
 			memcpy(k.addr, a->addr, 4);
 			err = bpf_map_update_elem(bpf_map__fd(fp.skel->maps.fp_allow4), &k, &one,
 						  BPF_ANY);
 		} else {
-			struct fp_lpm6 k = { .prefixlen = (__u32)a->prefixlen };
+			struct fp_lpm6 k = {.prefixlen = (__u32)a->prefixlen};
 
 			memcpy(k.addr, a->addr, 16);
 			err = bpf_map_update_elem(bpf_map__fd(fp.skel->maps.fp_allow6), &k, &one,
@@ -364,7 +360,7 @@ static int fp_allow_push(void)
 	return 0;
 }
 
-/* ---- counters --------------------------------------------------------------------------------- */
+/* ---- counters -------------------------------------------------------------------------------- */
 
 /* Sum every counter over the possible CPUs into out[FP_C_MAX] (zeros when off). */
 static void fp_counters_read(__u64 *out)
@@ -387,7 +383,7 @@ static void fp_counters_read(__u64 *out)
 	free(vals);
 }
 
-/* ---- hot keys --------------------------------------------------------------------------------- */
+/* ---- hot keys -------------------------------------------------------------------------------- */
 
 /* Copy the key of the sampled entry if it is provably the same published entry. */
 static void fp_hot_name(struct fp_hot *h, const struct fp_hot_rec *r)
@@ -403,7 +399,8 @@ static void fp_hot_name(struct fp_hot *h, const struct fp_hot_rec *r)
 	    e->klen != r->klen)
 		return;
 	k = kv_key(e);
-	if ((__u64)(uintptr_t)k < ARENA_BASE || (__u64)(uintptr_t)k + e->klen > ARENA_BASE + ARENA_SIZE)
+	if ((__u64)(uintptr_t)k < ARENA_BASE ||
+	    (__u64)(uintptr_t)k + e->klen > ARENA_BASE + ARENA_SIZE)
 		return;
 	n = e->klen < FASTPATH_HOT_KEY_MAX ? e->klen : FASTPATH_HOT_KEY_MAX;
 	memcpy(h->key, k, n);
@@ -416,9 +413,10 @@ static void fp_hot_add(const struct fp_hot_rec *r)
 	__u64 hash = r->hash ? r->hash : 1;
 	unsigned idx = (unsigned)hash & (FASTPATH_HOT_SLOTS - 1);
 	struct fp_hot *victim = NULL;
-	__u64 floor = 0;
+	__u64 floor;
 
 	fp.hot_samples++;
+	/* The whole window first: decay may have emptied a slot in front of the key's. */
 	for (int i = 0; i < FASTPATH_HOT_PROBE; i++) {
 		struct fp_hot *h = &fp.hot[(idx + i) & (FASTPATH_HOT_SLOTS - 1)];
 
@@ -429,16 +427,10 @@ static void fp_hot_add(const struct fp_hot_rec *r)
 				fp_hot_name(h, r);
 			return;
 		}
-		if (!h->hash) {
-			victim = h;
-			floor = 0;
-			break;
-		}
-		if (!victim || h->count < victim->count)
-			victim = h;
+		if (!victim || (victim->hash && (!h->hash || h->count < victim->count)))
+			victim = h; /* the first empty slot, else the coldest */
 	}
-	if (victim->hash)
-		floor = victim->count;
+	floor = victim->hash ? victim->count : 0;
 	memset(victim, 0, sizeof(*victim));
 	victim->hash = hash;
 	victim->count = floor + 1;
@@ -485,7 +477,7 @@ static void fp_on_timer(void *arg)
 	}
 }
 
-/* ---- attach / detach ----------------------------------------------------------------------------- */
+/* ---- attach / detach ------------------------------------------------------------------------- */
 
 static void fp_detach_all(void)
 {
@@ -522,7 +514,8 @@ void fastpath_stop(void)
 	if (fp.skel) {
 		if (fp_load_destroy(fp.skel))
 			log_warning("fast path: the arena mapping could not be restored after "
-				    "unloading: %s", strerror(errno));
+				    "unloading: %s",
+				    strerror(errno));
 		fp.skel = NULL;
 	}
 	if (fp.mode != FP_MODE_OFF) {
@@ -594,8 +587,8 @@ static int fp_attach_one(struct fp_iface *f, int mode)
 	}
 	LIBBPF_OPTS(bpf_link_create_opts, opts,
 		    .flags = mode == FP_MODE_NATIVE ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE);
-	f->xdp_link_fd = bpf_link_create(bpf_program__fd(fp.skel->progs.fp_xdp), f->ifindex,
-					 BPF_XDP, &opts);
+	f->xdp_link_fd =
+	    bpf_link_create(bpf_program__fd(fp.skel->progs.fp_xdp), f->ifindex, BPF_XDP, &opts);
 	if (f->xdp_link_fd < 0) {
 		int err = -errno;
 
@@ -670,8 +663,8 @@ static int fp_start(int mode)
 	fp.timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (fp.timer_fd >= 0) {
 		struct itimerspec its = {
-			.it_interval = { 0, FASTPATH_TICK_MS * 1000000L },
-			.it_value = { 0, FASTPATH_TICK_MS * 1000000L },
+		    .it_interval = {0, FASTPATH_TICK_MS * 1000000L},
+		    .it_value = {0, FASTPATH_TICK_MS * 1000000L},
 		};
 
 		if (timerfd_settime(fp.timer_fd, 0, &its, NULL) ||
@@ -733,14 +726,15 @@ int fastpath_start(void)
 		return is_auto ? 0 : err;
 	}
 	log_notice("Fast path on: %s on %s, UDP port %d%s",
-		   mode == FP_MODE_TC ? "tc (tcx ingress)"
-		   : mode == FP_MODE_NATIVE ? "native XDP" : "generic XDP",
+		   mode == FP_MODE_TC	    ? "tc (tcx ingress)"
+		   : mode == FP_MODE_NATIVE ? "native XDP"
+					    : "generic XDP",
 		   fp.ifaces_str, udp_port_bound(),
 		   fastpath_auth_required() ? ", token required" : "");
 	return 0;
 }
 
-/* ---- INFO ------------------------------------------------------------------------------------- */
+/* ---- INFO ------------------------------------------------------------------------------------ */
 
 const char *fastpath_info(void)
 {
@@ -748,11 +742,11 @@ const char *fastpath_info(void)
 	const struct udp_stats *u = udp_stats();
 	size_t off = 0, cap = sizeof(fp.info);
 
-#define CAT(...)                                                                               \
-	do {                                                                                   \
-		int _n = snprintf(fp.info + off, cap - off, __VA_ARGS__);                      \
-		if (_n > 0)                                                                    \
-			off = off + (size_t)_n < cap ? off + (size_t)_n : cap - 1;             \
+#define CAT(...)                                                                                   \
+	do {                                                                                       \
+		int _n = snprintf(fp.info + off, cap - off, __VA_ARGS__);                          \
+		if (_n > 0)                                                                        \
+			off = off + (size_t)_n < cap ? off + (size_t)_n : cap - 1;                 \
 	} while (0)
 
 	fp_counters_read(cnt);
@@ -772,6 +766,7 @@ const char *fastpath_info(void)
 	CAT("udp_too_large:%llu\r\n", (unsigned long long)u->too_large);
 	CAT("udp_amplification:%llu\r\n", (unsigned long long)u->amplification);
 	CAT("udp_noauth:%llu\r\n", (unsigned long long)u->noauth);
+	CAT("udp_admin_refused:%llu\r\n", (unsigned long long)u->admin_refused);
 	CAT("udp_send_errors:%llu\r\n", (unsigned long long)u->send_errors);
 	CAT("udp_bytes_in:%llu\r\n", (unsigned long long)u->bytes_in);
 	CAT("udp_bytes_out:%llu\r\n", (unsigned long long)u->bytes_out);
@@ -779,7 +774,7 @@ const char *fastpath_info(void)
 	return fp.info;
 }
 
-/* ---- commands ----------------------------------------------------------------------------------- */
+/* ---- commands -------------------------------------------------------------------------------- */
 
 static int fp_hot_cmp(const void *a, const void *b)
 {
@@ -861,9 +856,9 @@ static void cmd_fasttoken(struct client *c)
 }
 
 const struct command fastpath_commands[] = {
-	{ "arenakv.hotkeys", cmd_hotkeys, -1, CMD_READONLY | CMD_FAST, 0, 0, 0, "server",
-	  "List the keys the kernel fast path answered most often recently.", "0.1.0" },
-	{ "arenakv.fasttoken", cmd_fasttoken, 1, CMD_READONLY | CMD_FAST, 0, 0, 0, "connection",
-	  "Return the token UDP requests must carry when requirepass is set.", "0.1.0" },
-	{ NULL },
+    {"arenakv.hotkeys", cmd_hotkeys, -1, CMD_READONLY | CMD_FAST, 0, 0, 0, "server",
+     "List the keys the kernel fast path answered most often recently.", "0.1.0"},
+    {"arenakv.fasttoken", cmd_fasttoken, 1, CMD_READONLY | CMD_FAST, 0, 0, 0, "connection",
+     "Return the token UDP requests must carry when requirepass is set.", "0.1.0"},
+    {NULL},
 };

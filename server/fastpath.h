@@ -34,6 +34,10 @@ void fastpath_stop(void);
 /* requirepass changed (CONFIG SET): recompute the token and push it to the kernel. 0/-errno. */
 int fastpath_auth_changed(void);
 
+/* The built-in allow-list (fastpath-allow default): loopback and the private ranges. */
+#define FASTPATH_ALLOW_DEFAULT                                                                     \
+	"127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7,fe80::/10"
+
 /* ---- used by udp.c ---------------------------------------------------------------------- */
 
 /* Parse the allow-list ("CIDR[,CIDR]..."; NULL/"" = the built-in default). 0 or -EINVAL after

@@ -53,6 +53,7 @@ struct uring_watch {
 	void *arg;
 	int armed;
 	int dead;
+	int in_cb;	/* cb on the stack: unwatch() from it only marks dead */
 	struct uring_watch *next;
 };
 
@@ -297,6 +298,8 @@ static void uring_unwatch_fd(int fd)
 	if (!w)
 		return;
 	w->dead = 1;
+	if (w->in_cb)
+		return; /* freed by the completion handler once cb returns */
 	if (!w->armed) {
 		watch_free(w);
 		return;
@@ -435,11 +438,20 @@ static void handle_cqe(struct io_uring_cqe *cqe)
 				watch_free(w);
 			break;
 		}
-		if (res >= 0 || res == -EINTR)
+		if (res >= 0 || res == -EINTR) {
+			w->in_cb = 1;
 			w->cb(w->arg);
-		else
+			w->in_cb = 0;
+		} else {
 			log_warning("poll on fd %d: %s", w->fd, strerror(-res));
-		if (!w->dead && !w->armed)
+		}
+		if (w->dead) {
+			/* unwatched from inside cb: nothing is armed any more (single-shot) */
+			if (!w->armed)
+				watch_free(w);
+			break;
+		}
+		if (!w->armed)
 			arm_watch(w);
 		break;
 	}

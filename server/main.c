@@ -4,8 +4,11 @@
  *
  * Start-up order and why:
  *   1. configuration (file, then --options): everything below reads srv;
- *   2. signals: SIGPIPE ignored (a peer closing mid-write is an EPIPE, not a death), SIGTERM and
- *      SIGINT only set srv.shutdown_asap, the loop notices within one cron period;
+ *   2. signals: SIGPIPE and SIGHUP ignored as in Redis (a peer closing mid-write is an EPIPE,
+ *      not a death), SIGTERM and SIGINT only set srv.shutdown_asap; the loop's wait returns
+ *      EINTR and it exits after the current batch;
+ *   2b. the UDP listener and the XDP fast path (udp.c, fastpath.c) start after the TCP
+ *      listeners and stop first;
  *   3. RLIMIT_NOFILE raised to maxclients + reserve, maxclients lowered if the kernel says no
  *      (Redis's adjustOpenFilesLimit);
  *   4. the arena (BPF map or anonymous mmap) and the keyspace on it;
@@ -51,8 +54,8 @@ static int setup_signals(void)
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_IGN;
-	if (sigaction(SIGPIPE, &sa, NULL))
+	sa.sa_handler = SIG_IGN; /* as redis-server: SIGPIPE and SIGHUP are ignored */
+	if (sigaction(SIGPIPE, &sa, NULL) || sigaction(SIGHUP, &sa, NULL))
 		return -errno;
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);

@@ -371,7 +371,7 @@ void reply_help(struct client *c, const char **lines)
 	while (lines[n])
 		reply_simple(c, lines[n++]);
 	reply_simple(c, "HELP");
-	reply_simple(c, "    Print this help.");
+	reply_simple(c, "    Prints this help.");
 	reply_set_deferred_array(c, h, n + 3);
 }
 

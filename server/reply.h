@@ -65,7 +65,7 @@ void reply_set_deferred_map(struct client *c, void *h, long pairs); /* *2n / %n 
 void reply_set_deferred_set(struct client *c, void *h, long n);	    /* *n / ~n */
 
 /* Redis's addReplyHelp(): status lines "<CMD> <subcommand> [<arg> ...]. Subcommands are:",
- * then the NULL-terminated lines, then "HELP" / "    Print this help.". CMD is argv[0]
+ * then the NULL-terminated lines, then "HELP" / "    Prints this help.". CMD is argv[0]
  * upper-cased. */
 void reply_help(struct client *c, const char **lines);
 /* ERR_UNKNOWN_CMD_FMT with Redis 7's quoting of the first args of c->argv. */

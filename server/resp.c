@@ -32,10 +32,9 @@
  * buffer, so a 70 KiB inline line passes or fails depending on TCP segmentation):
  *  - a line (inline request, count line) must end within RESP_INLINE_MAX_SIZE bytes of its
  *    start: the terminator may be at offset <= 65536, else the "too big" error, always;
- *  - line ends are searched with memchr, not strchr: a NUL byte inside a count line makes
- *    the number invalid ("invalid multibulk length") instead of hiding the line end until
- *    the 64 KiB limit trips; in an inline line a NUL ends the argument list, as
- *    sdssplitargs() sees it.
+ *  (A NUL byte before a line end behaves exactly as in Redis, whose strchr() stops there: the
+ *  line end stays hidden, nothing after it is parsed, and only the 64 KiB limit ends the
+ *  wait with the "too big ..." error. That outcome does not depend on read splitting.)
  *
  * THE OUTPUT BUFFER
  *
@@ -95,6 +94,8 @@ void resp_parser_free(struct resp_parser *p)
 	resp_parser_reset(p);
 }
 
+#define RESP_SCAN_STALLED ((size_t)-1) /* p->scan: a NUL hides this line's end for good */
+
 size_t resp_parser_need(const struct resp_parser *p)
 {
 	switch (p->state) {
@@ -103,6 +104,9 @@ size_t resp_parser_need(const struct resp_parser *p)
 	case RESP_ST_START:
 		return 1;
 	default:
+		/* A stalled line (NUL before its end) only ends at the 64 KiB limit. */
+		if (p->scan == RESP_SCAN_STALLED)
+			return p->pos + RESP_INLINE_MAX_SIZE + 1;
 		/* A line: at least one byte beyond what was searched. */
 		return p->pos + p->scan + 1;
 	}
@@ -156,8 +160,16 @@ static int resp_find_eol(struct resp_parser *p, const char *b, size_t n, char ch
 	size_t window = avail < RESP_INLINE_MAX_SIZE + 1 ? avail : RESP_INLINE_MAX_SIZE + 1;
 
 	if (p->scan < window) {
-		const char *hit = memchr(b + p->pos + p->scan, ch, window - p->scan);
+		const char *from = b + p->pos + p->scan;
+		const char *hit = memchr(from, ch, window - p->scan);
+		const char *end = hit ? hit : b + p->pos + window;
 
+		/* Redis searches with strchr(): a NUL before the line end hides it for good, so
+		 * the line can only end by growing past the 64 KiB limit. */
+		if (memchr(from, '\0', (size_t)(end - from))) {
+			p->scan = RESP_SCAN_STALLED;
+			return avail > RESP_INLINE_MAX_SIZE ? -1 : 0;
+		}
 		if (hit) {
 			*at = (size_t)(hit - b);
 			p->scan = *at - p->pos; /* found again at once on the next call */

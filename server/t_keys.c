@@ -13,9 +13,10 @@
  * converted back), then convert once. TTL/PTTL convert the deadline back to unix ms and subtract
  * the unix time in whole ms, as Redis does, so PSETEX k 5000 then PTTL k answers 5000.
  *
- * RENAME and COPY build a complete new entry (the key lives inside the entry) and link it
- * before the source is unlinked, so a failed allocation changes nothing (-OOM) and a lock-free
- * reader never finds the value missing from both names. MOVE relinks the entry itself (O(1)).
+ * RENAME builds an entry with the new key that shares the value blob (O(1)) and COPY a complete
+ * copy; both link the new entry before the source is unlinked, so a failed allocation changes
+ * nothing (-OOM) and a lock-free reader never finds the value missing from both names. MOVE
+ * relinks the entry itself (O(1)).
  *
  * UNLINK is DEL: freeing is synchronous (there is no lazy-free thread; freeing an entry is one
  * slot or blob return to the arena allocator, so this costs little even for big values).
@@ -325,9 +326,7 @@ static void cmd_randomkey(struct client *c)
 static void keys_rename_generic(struct client *c, int nx)
 {
 	const struct arg *src = &c->argv[1], *dst = &c->argv[2];
-	struct kv_entry *e, *old, *nw;
-	__u64 expire;
-	int err;
+	struct kv_entry *e, *old;
 
 	e = db_lookup_write(c, src);
 	if (!e) {
@@ -347,17 +346,10 @@ static void keys_rename_generic(struct client *c, int nx)
 		reply_int(c, 0);
 		return;
 	}
-	expire = e->expire_ns;
-	err = db_clone_entry(c->db, e, dst->ptr, dst->len, &nw);
-	if (err == -EOPNOTSUPP) {
-		reply_error(c, "ERR RENAME of this value type is not supported yet");
-		return;
-	}
-	if (err || db_link(c->db, nw, old, expire, 0)) {
+	if (db_rename_entry(c->db, e, dst->ptr, dst->len, old)) {
 		reply_error(c, ERR_OOM);
 		return;
 	}
-	db_delete_entry(c->db, e);
 	if (nx)
 		reply_int(c, 1);
 	else
@@ -597,6 +589,13 @@ static void cmd_pexpireat(struct client *c)
 	keys_expire_generic(c, 0, 0, "pexpireat");
 }
 
+/* Milliseconds to seconds rounded to nearest, as Redis does with (ms + 500) / 1000, but without
+ * the addition, which overflows for deadlines near LLONG_MAX ms. ms >= 0. */
+static long long keys_ms_to_sec_rounded(long long ms)
+{
+	return ms / 1000 + (ms % 1000 >= 500);
+}
+
 /* TTL / PTTL: -2 no key, -1 no deadline, else the remaining time (TTL rounds to seconds). */
 static void keys_ttl_generic(struct client *c, int ms)
 {
@@ -618,7 +617,7 @@ static void keys_ttl_generic(struct client *c, int ms)
 	ttl = e->expire_ns > now ? clock_mono_ns_to_unix_ms(e->expire_ns) - clock_unix_ms() : 0;
 	if (ttl < 0)
 		ttl = 0;
-	reply_int(c, ms ? ttl : (ttl + 500) / 1000);
+	reply_int(c, ms ? ttl : keys_ms_to_sec_rounded(ttl));
 }
 
 static void cmd_ttl(struct client *c)
@@ -646,7 +645,7 @@ static void keys_expiretime_generic(struct client *c, int ms)
 	}
 	when = clock_mono_ns_to_unix_ms(e->expire_ns);
 	/* Redis 7.0 rounds the seconds to nearest (checked against 7.0.15). */
-	reply_int(c, ms ? when : (when + 500) / 1000);
+	reply_int(c, ms ? when : keys_ms_to_sec_rounded(when));
 }
 
 static void cmd_expiretime(struct client *c)

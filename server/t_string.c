@@ -4,8 +4,8 @@
  * GET SET SETNX SETEX PSETEX GETSET GETDEL GETEX MGET MSET MSETNX APPEND STRLEN GETRANGE SUBSTR
  * SETRANGE INCR DECR INCRBY DECRBY INCRBYFLOAT LCS SETBIT GETBIT BITCOUNT BITPOS BITOP.
  *
- * A string value is vlen raw bytes at kv_entry.val (binary safe, up to proto-max-bulk-len, at
- * most 512 MiB by default), with vcap >= vlen bytes of room. Redis keeps small integers encoded;
+ * A string value is vlen raw bytes at kv_val(e) (binary safe, up to proto-max-bulk-len, at
+ * most 512 MiB by default), with kv_vcap(e) >= vlen bytes of room. Redis keeps small integers encoded;
  * we always keep the decimal text, which is what a BPF reader wants to see.
  *
  * Every write follows one of two shapes, both from db.h:
@@ -14,7 +14,7 @@
  *    gets -OOM. Replies that depend on the old value (SET ... GET, GETSET) are emitted only after
  *    the allocation succeeded, so a failed command never sends two replies.
  *  - edit in place: when the entry already has the capacity (APPEND into slack, SETRANGE and
- *    SETBIT inside the string, INCR to a number as long as the room), the bytes are changed
+ *    SETBIT inside the room, INCR/INCRBYFLOAT when the new text fits), the bytes are changed
  *    between db_edit_begin() and db_edit_end(), i.e. inside the entry's seqlock, so a lock-free
  *    reader either sees the old bytes or retries.
  * Growth (APPEND, SETRANGE, SETBIT past the end) allocates like sds's greedy policy: double

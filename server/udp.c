@@ -11,25 +11,31 @@
  *   1. Frame check. Shorter than the header, wrong magic, wrong version, or the REPLY bit set:
  *      dropped without a reply and counted (udp_stats.malformed). Silence is deliberate: a
  *      reply to garbage (or to another server's reply) is how reflection loops and
- *      amplification start, and a legitimate client never sends such a frame. Any other
- *      nonzero flag bit in a request gets "-ERR unsupported frame flags" (the header is sound,
- *      so the client can be told).
+ *      amplification start, and a legitimate client never sends such a frame. Any flag bit
+ *      outside FP_F_REQ_MASK (only FP_F_PAD may be set in a request) gets "-ERR unsupported
+ *      frame flags" (the header is sound, so the client can be told).
  *   2. Authentication. With requirepass set, the header's token must equal
  *      XXH64(requirepass, salt) (fastpath_token()); otherwise the transient client is
  *      unauthenticated and dispatch answers -NOAUTH exactly as it does on TCP (AUTH/HELLO are
  *      CMD_NO_AUTH and work, but only for that one datagram).
  *   3. Parse exactly one command with the TCP parser and its limits (pre-AUTH limits too).
- *      Incomplete, empty, or more than one command: a "-ERR Protocol error: ..." reply.
+ *      Incomplete, empty, or more than one command: a "-ERR Protocol error: ..." reply. With
+ *      FP_F_PAD the bytes after the command are padding and ignored (clients pad requests so
+ *      the kernel has room to build a large reply in place; the padding also raises the
+ *      amplification bound below, which is the point there too).
  *   4. Commands that need a connection (MULTI EXEC DISCARD WATCH UNWATCH, blocking, pub/sub,
- *      MONITOR) are refused with "-ERR '<name>' is not allowed over UDP, use TCP".
+ *      MONITOR) are refused with "-ERR '<name>' is not allowed over UDP, use TCP"; from a
+ *      source outside the allow-list, so are administrative ones (udp_admin(): SHUTDOWN,
+ *      CONFIG, CLIENT, DEBUG...), with "... over UDP from this source, use TCP".
  *   5. conn_execute(): unknown command -> arity -> AUTH -> OOM -> call, same stats as TCP.
  *   6. Size rules on the reply: more than FP_USER_REPLY_MAX bytes, or (for a
  *      source outside the fast-path allow-list) a datagram larger than 2 x request + 64
  *      bytes, is replaced by "-ERR reply too large for UDP, use TCP" with FP_F_TRUNC set. The
  *      command has still run (a SET over UDP from anywhere is applied; only its reply is
  *      bounded): the rule limits reflection, it is not access control (requirepass is).
- *   7. Reply header = request header | REPLY, token zeroed; sent from the address the request
- *      was sent to (IP_PKTINFO / IPV6_PKTINFO) so wildcard binds answer from the right source.
+ *   7. Reply header = the request's magic, version and id, flags REPLY (| TRUNC), token 0;
+ *      sent from the address the request was sent to (IP_PKTINFO / IPV6_PKTINFO) so wildcard binds
+ * answer from the right source.
  *
  * The transient client is one fake client (conn_fake_new(), not in srv.clients) reset before
  * every datagram: db 0, RESP2, no name, no reply-off/skip flags. Whatever a command changes in
@@ -82,11 +88,12 @@ static struct {
 	struct udp_sock socks[SERVER_MAX_BIND];
 	int nsocks;
 	int port;
-	struct client *c;	/* the transient client */
-	char *rbuf;		/* one datagram, FP_UDP_PAYLOAD_MAX + 1 bytes */
-	char *sbuf;		/* one reply payload, UDP_MAX_REPLY bytes */
+	struct client *c;		   /* the transient client */
+	struct sockaddr_storage last_peer; /* whose address c->addr holds (formatting costs) */
+	char *rbuf;			   /* one datagram, FP_UDP_PAYLOAD_MAX + 1 bytes */
+	char *sbuf;			   /* one reply payload, UDP_MAX_REPLY bytes */
 	struct udp_stats st;
-} udp = { .port = 0 };
+} udp = {.port = 0};
 
 const struct udp_stats *udp_stats(void)
 {
@@ -103,7 +110,7 @@ int udp_port_effective(void)
 	return srv.udp_port < 0 ? srv.port : srv.udp_port;
 }
 
-/* ---- the transient client ----------------------------------------------------------------- */
+/* ---- the transient client -------------------------------------------------------------------- */
 
 static void udp_client_reset(struct client *c, const struct sockaddr_storage *peer)
 {
@@ -122,6 +129,9 @@ static void udp_client_reset(struct client *c, const struct sockaddr_storage *pe
 	c->cmd = NULL;
 	resp_parser_reset(&c->parser);
 	c->last_interaction_ms = server_unix_ms();
+	if (!memcmp(&udp.last_peer, peer, sizeof(*peer)))
+		return; /* same sender as the previous datagram: c->addr is right */
+	memcpy(&udp.last_peer, peer, sizeof(*peer));
 	if (peer->ss_family == AF_INET6) {
 		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)peer;
 
@@ -138,10 +148,10 @@ static void udp_client_reset(struct client *c, const struct sockaddr_storage *pe
 /* Commands that need a connection's lifetime: refused over UDP. */
 static int udp_refused(const struct command *cmd)
 {
-	static const char *const names[] = { "multi", "exec", "discard", "watch", "unwatch",
-					     "monitor", "subscribe", "psubscribe", "ssubscribe",
-					     "unsubscribe", "punsubscribe", "sunsubscribe",
-					     "sync", "psync", NULL };
+	static const char *const names[] = {
+	    "multi",	    "exec",	    "discard",	  "watch",	"unwatch",
+	    "monitor",	    "subscribe",    "psubscribe", "ssubscribe", "unsubscribe",
+	    "punsubscribe", "sunsubscribe", "sync",	  "psync",	NULL};
 
 	if (cmd->flags & (CMD_BLOCKING | CMD_PUBSUB))
 		return 1;
@@ -151,7 +161,7 @@ static int udp_refused(const struct command *cmd)
 	return 0;
 }
 
-/* ---- sending -------------------------------------------------------------------------------- */
+/* ---- sending --------------------------------------------------------------------------------- */
 
 /*
  * Send hdr + payload to peer, from the local address the request arrived on (pktinfo copied
@@ -162,16 +172,16 @@ static void udp_send(struct udp_sock *s, const struct sockaddr_storage *peer, so
 		     const void *payload, size_t n)
 {
 	struct iovec iov[2] = {
-		{ .iov_base = (void *)hdr, .iov_len = FP_HDR_SIZE },
-		{ .iov_base = (void *)payload, .iov_len = n },
+	    {.iov_base = (void *)hdr, .iov_len = FP_HDR_SIZE},
+	    {.iov_base = (void *)payload, .iov_len = n},
 	};
 	struct msghdr msg = {
-		.msg_name = (void *)peer,
-		.msg_namelen = plen,
-		.msg_iov = iov,
-		.msg_iovlen = 2,
-		.msg_control = controllen ? (void *)control : NULL,
-		.msg_controllen = controllen,
+	    .msg_name = (void *)peer,
+	    .msg_namelen = plen,
+	    .msg_iov = iov,
+	    .msg_iovlen = 2,
+	    .msg_control = controllen ? (void *)control : NULL,
+	    .msg_controllen = controllen,
 	};
 	ssize_t w;
 
@@ -231,7 +241,7 @@ static size_t udp_reply_control(struct msghdr *req, char *out, size_t cap)
 	return 0;
 }
 
-/* ---- one datagram --------------------------------------------------------------------------- */
+/* ---- one datagram ---------------------------------------------------------------------------- */
 
 /* Reply an error text (without '-' and CRLF) in RESP2 form. */
 static size_t udp_format_error(char *out, size_t cap, const char *msg)
@@ -242,10 +252,23 @@ static size_t udp_format_error(char *out, size_t cap, const char *msg)
 }
 
 /*
- * Parse and run the command in payload[0, len) on the transient client. The reply ends up in
- * udp.c->out (possibly empty: CLIENT REPLY OFF/SKIP).
+ * Administrative commands (CMD_ADMIN, and the CONFIG / CLIENT / DEBUG containers whose
+ * subcommands carry the flag) from a source outside the allow-list. A UDP source address
+ * is not proven (no handshake): refusing these keeps a spoofed datagram from reconfiguring or
+ * stopping the server in the name of an address a firewall trusts.
  */
-static void udp_run(struct client *c, const char *payload, size_t len)
+static int udp_admin(const struct command *cmd)
+{
+	return (cmd->flags & CMD_ADMIN) || !strcmp(cmd->name, "config") ||
+	       !strcmp(cmd->name, "client") || !strcmp(cmd->name, "debug");
+}
+
+/*
+ * Parse and run the command in payload[0, len) on the transient client. The reply ends up in
+ * udp.c->out (possibly empty: CLIENT REPLY OFF/SKIP). allowed: the source is in the
+ * allow-list.
+ */
+static void udp_run(struct client *c, const char *payload, size_t len, int allowed, int pad)
 {
 	struct arg *argv;
 	const char *err = NULL;
@@ -260,11 +283,12 @@ static void udp_run(struct client *c, const char *payload, size_t len)
 		return;
 	}
 	if (r == 0) {
-		reply_error(c, consumed == len ? "ERR Protocol error: empty UDP request"
-					       : "ERR Protocol error: incomplete command in UDP datagram");
+		reply_error(c, consumed == len
+				   ? "ERR Protocol error: empty UDP request"
+				   : "ERR Protocol error: incomplete command in UDP datagram");
 		return;
 	}
-	if (consumed != len) {
+	if (consumed != len && !pad) {
 		reply_error(c, "ERR Protocol error: one command per UDP datagram");
 		return;
 	}
@@ -275,6 +299,13 @@ static void udp_run(struct client *c, const char *payload, size_t len)
 
 		if (cmd && udp_refused(cmd)) {
 			reply_errorf(c, "ERR '%s' is not allowed over UDP, use TCP", cmd->name);
+			return;
+		}
+		if (cmd && !allowed && udp_admin(cmd)) {
+			udp.st.admin_refused++;
+			reply_errorf(c,
+				     "ERR '%s' is not allowed over UDP from this source, use TCP",
+				     cmd->name);
 			return;
 		}
 	}
@@ -291,7 +322,7 @@ static void udp_handle(struct udp_sock *s, struct msghdr *msg, size_t n)
 	char control[64];
 	size_t controllen;
 	__u64 token;
-	int trunc = 0;
+	int trunc = 0, allowed;
 
 	if (n < FP_HDR_SIZE) {
 		udp.st.malformed++;
@@ -305,6 +336,7 @@ static void udp_handle(struct udp_sock *s, struct msghdr *msg, size_t n)
 	}
 	udp.st.requests++;
 	plen = n - FP_HDR_SIZE;
+	allowed = fastpath_source_allowed((const struct sockaddr *)peer);
 	udp_client_reset(c, peer);
 	token = be64toh(hdr.token);
 	if (!fastpath_auth_required() || token == fastpath_token())
@@ -312,10 +344,10 @@ static void udp_handle(struct udp_sock *s, struct msghdr *msg, size_t n)
 	else
 		udp.st.noauth++;
 
-	if (hdr.flags)
+	if (hdr.flags & ~FP_F_REQ_MASK)
 		reply_error(c, "ERR unsupported frame flags");
 	else
-		udp_run(c, payload, plen);
+		udp_run(c, payload, plen, allowed, hdr.flags & FP_F_PAD);
 	c->argc = 0;
 	c->argv = NULL;
 	c->cmd = NULL;
@@ -325,8 +357,7 @@ static void udp_handle(struct udp_sock *s, struct msghdr *msg, size_t n)
 		goto done; /* CLIENT REPLY OFF/SKIP: the client asked for silence */
 	if (rlen > UDP_MAX_REPLY) {
 		trunc = 1;
-	} else if (!fastpath_source_allowed((const struct sockaddr *)peer) &&
-		   FP_HDR_SIZE + rlen > FP_AMP_FACTOR * n + FP_AMP_SLACK) {
+	} else if (!allowed && FP_HDR_SIZE + rlen > FP_AMP_FACTOR * n + FP_AMP_SLACK) {
 		trunc = 1;
 		udp.st.amplification++;
 	}
@@ -336,7 +367,8 @@ static void udp_handle(struct udp_sock *s, struct msghdr *msg, size_t n)
 	} else {
 		rlen = obuf_copy(&c->out, udp.sbuf, rlen); /* whole: no deferred header is open */
 	}
-	/* The request's header with REPLY (and TRUNC) as the only flags; the token is not echoed. */
+	/* The request's header with REPLY (and TRUNC) as the only flags; the token is not echoed.
+	 */
 	hdr.flags = FP_F_REPLY | (trunc ? FP_F_TRUNC : 0);
 	hdr.token = 0;
 	controllen = udp_reply_control(msg, control, sizeof(control));
@@ -351,16 +383,16 @@ static void udp_on_readable(void *arg)
 	struct udp_sock *s = arg;
 
 	for (int i = 0; i < UDP_BATCH && !srv.shutdown_asap; i++) {
-		struct sockaddr_storage peer;
+		struct sockaddr_storage peer = {0}; /* zeroed: compared whole in udp_client_reset */
 		char control[128];
-		struct iovec iov = { .iov_base = udp.rbuf, .iov_len = FP_UDP_PAYLOAD_MAX + 1 };
+		struct iovec iov = {.iov_base = udp.rbuf, .iov_len = FP_UDP_PAYLOAD_MAX + 1};
 		struct msghdr msg = {
-			.msg_name = &peer,
-			.msg_namelen = sizeof(peer),
-			.msg_iov = &iov,
-			.msg_iovlen = 1,
-			.msg_control = control,
-			.msg_controllen = sizeof(control),
+		    .msg_name = &peer,
+		    .msg_namelen = sizeof(peer),
+		    .msg_iov = &iov,
+		    .msg_iovlen = 1,
+		    .msg_control = control,
+		    .msg_controllen = sizeof(control),
 		};
 		ssize_t n = recvmsg(s->fd, &msg, MSG_DONTWAIT);
 
@@ -381,7 +413,7 @@ static void udp_on_readable(void *arg)
 	}
 }
 
-/* ---- sockets -------------------------------------------------------------------------------- */
+/* ---- sockets --------------------------------------------------------------------------------- */
 
 static int udp_bind_one(const char *spec, int port, int *fdp, int *familyp)
 {

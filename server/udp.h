@@ -36,15 +36,16 @@ void udp_close(void);
 
 /* Counters since start (CONFIG RESETSTAT leaves them alone), for INFO # Fastpath. */
 struct udp_stats {
-	__u64 requests;		/* well-formed frames handled (a reply was attempted) */
-	__u64 replies;		/* reply datagrams sent */
-	__u64 malformed;	/* frames dropped silently: short, bad magic/version, REPLY bit */
-	__u64 too_large;	/* replies replaced by the -ERR ... use TCP (TRUNC) */
-	__u64 amplification;	/* of which because of the 2x+64 rule (source not allowed) */
-	__u64 noauth;		/* requests whose token did not prove the password */
-	__u64 send_errors;	/* sendmsg failures (reply dropped) */
-	__u64 bytes_in;		/* datagram bytes received (headers included) */
-	__u64 bytes_out;	/* datagram bytes sent */
+	__u64 requests;	     /* well-formed frames handled (a reply was attempted) */
+	__u64 replies;	     /* reply datagrams sent */
+	__u64 malformed;     /* frames dropped silently: short, bad magic/version, REPLY bit */
+	__u64 too_large;     /* replies replaced by the -ERR ... use TCP (TRUNC) */
+	__u64 amplification; /* of which because of the 2x+64 rule (source not allowed) */
+	__u64 noauth;	     /* requests whose token did not prove the password */
+	__u64 admin_refused; /* admin commands refused: source outside the allow-list */
+	__u64 send_errors;   /* sendmsg failures (reply dropped) */
+	__u64 bytes_in;	     /* datagram bytes received (headers included) */
+	__u64 bytes_out;     /* datagram bytes sent */
 };
 const struct udp_stats *udp_stats(void);
 

@@ -12,8 +12,11 @@
  * The test unshares its network namespace first (root only; it never touches the host's lo),
  * brings the namespace's lo up, creates the arena (arena_setup("bpf")), writes keys with the
  * index writer API and loads the fast path with fp_load_open(). For each attach mode it sends
- * GET/MGET over IPv4 and IPv6 and checks the reply bytes and the hit counter, then a miss and
- * checks the server socket received the request.
+ * GET/MGET over IPv4 and IPv6 and checks the reply bytes and the hit counter; a GET of a
+ * 1000-byte value (answered, or under generic XDP possibly passed as passed_tailroom and then
+ * received by the server socket), the same GET padded with FP_F_PAD (answered in every mode);
+ * then a miss, which the server socket must receive unchanged. It also prints the largest value
+ * each mode answers without padding (diagnostic).
  *
  * Exit 77 with the reason when BPF arenas, a private netns or an XDP/tcx attach are unavailable.
  */
@@ -82,6 +85,8 @@ static int lo_up(void)
 	return err;
 }
 
+static size_t pad_to; /* when nonzero: FP_F_PAD and padding up to this payload size */
+
 static size_t request(__u8 *out, __u32 id, int argc, const char **argv)
 {
 	size_t n = FP_HDR_SIZE;
@@ -97,6 +102,11 @@ static size_t request(__u8 *out, __u32 id, int argc, const char **argv)
 	n += (size_t)sprintf((char *)out + n, "*%d\r\n", argc);
 	for (int i = 0; i < argc; i++)
 		n += (size_t)sprintf((char *)out + n, "$%zu\r\n%s\r\n", strlen(argv[i]), argv[i]);
+	if (pad_to > n) {
+		out[3] = FP_F_PAD;
+		memset(out + n, 0, pad_to - n);
+		n = pad_to;
+	}
 	return n;
 }
 
@@ -224,6 +234,16 @@ static void check_mode(const char *mode)
 				     !memcmp(rep + FP_HDR_SIZE, "$1000\r\nbbb", 10) &&
 				     counter(FP_C_HITS) == h0 + 1,
 				 "%s/%s GET 1000-byte value: reply of %zd bytes", mode, fam, rn);
+
+		/* The same, padded (FP_F_PAD) so the frame is already big enough: answered. */
+		h0 = counter(FP_C_HITS);
+		pad_to = 1100;
+		exchange(v6, 2, getbig, rep, &rn, &got);
+		pad_to = 0;
+		BT_CHECK(rn == FP_HDR_SIZE + 1009 && rep[3] == (FP_F_REPLY | FP_F_KERNEL) &&
+			     !memcmp(rep + FP_HDR_SIZE, "$1000\r\nbbb", 10) &&
+			     counter(FP_C_HITS) == h0 + 1,
+			 "%s/%s padded GET 1000-byte value: reply of %zd bytes", mode, fam, rn);
 
 		h0 = counter(FP_C_PASS_MISS);
 		exchange(v6, 2, miss, rep, &rn, &got);

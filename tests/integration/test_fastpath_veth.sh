@@ -17,7 +17,12 @@
 # the TCP replies of the same commands, some replies carry the KERNEL flag, and INFO's
 # fastpath_hits grew by at least the number of kernel-flagged replies seen. A mode that cannot
 # attach here (INFO fastpath_mode stays off) is reported and skipped; if none attaches, the
-# test exits 77 with the reasons after checking the user-space run.
+# test exits 77 with the reasons after checking the user-space run. A program the verifier
+# refuses is a failure, not a skip.
+# Also checked: arenakv-cli's text output (TCP and fast) equals redis-cli's for the same input
+# (fast path off), and with --requirepass the kernel answers a request carrying the token
+# (fetched over TCP by the CLI) while a wrong or missing token is passed up to user space,
+# which replies -NOAUTH.
 #
 # Why: test_run with crafted frames (tests/bpf) proves the program; this proves the deployment:
 # real drivers, real checksums, addresses swapped across namespaces, counters summed over CPUs.
@@ -157,20 +162,23 @@ for i in $(seq 0 7); do echo "MGET key:$((i * 8)) key:$((i * 8 + 1)) key:$((i * 
 for i in $(seq 0 3); do echo "GET key:$i"; done >> "$tmp/queries"	# second round: warm
 
 # ---- one server run ---------------------------------------------------------------------------
-start_server() {	# $1 = mode
+cli_auth=()
+start_server() {	# $1 = mode, then extra server arguments
+	local mode=$1
+	shift
 	: > "$tmp/server.log"
 	ip netns exec "$ns_s" "$server" --port $port --bind "$ip_s" --save '' --appendonly no \
-		--dir "$tmp" --fastpath-iface "$if_s" --fastpath-mode "$1" \
+		--dir "$tmp" --fastpath-iface "$if_s" --fastpath-mode "$mode" "$@" \
 		>> "$tmp/server.log" 2>&1 < /dev/null &
 	srv_pid=$!
 	for _ in $(seq 150); do
-		if [ "$(in_c "$cli" -h "$ip_s" -p $port PING 2>/dev/null)" = PONG ]; then
+		if [ "$(in_c "$cli" -h "$ip_s" -p $port "${cli_auth[@]}" PING 2>/dev/null)" = PONG ]; then
 			return 0
 		fi
 		kill -0 "$srv_pid" 2>/dev/null || break
 		sleep 0.1
 	done
-	echo "--- server log ($1) ---"; tail -20 "$tmp/server.log"
+	echo "--- server log ($mode) ---"; tail -20 "$tmp/server.log"
 	return 1
 }
 
@@ -238,6 +246,19 @@ run_mode() {
 	fi
 	if [ "$mode" = off ]; then
 		[ "$kflag" = 0 ] || fail "off: $kflag replies carry the KERNEL flag"
+		# arenakv-cli's text output is redis-cli's (non-tty, raw) for the same commands
+		if command -v redis-cli > /dev/null; then
+			in_c redis-cli -h "$ip_s" -p $port < "$tmp/queries" > "$tmp/rcli.txt" 2>&1
+			in_c "$cli" -h "$ip_s" -p $port --batch < "$tmp/queries" > "$tmp/cli.txt" 2>&1
+			in_c "$cli" -h "$ip_s" -p $port --batch --fast < "$tmp/queries" > "$tmp/clif.txt" 2>&1
+			if cmp -s "$tmp/rcli.txt" "$tmp/cli.txt" && cmp -s "$tmp/rcli.txt" "$tmp/clif.txt"; then
+				ok "arenakv-cli output (TCP and fast) identical to redis-cli's"
+			else
+				fail "arenakv-cli output differs from redis-cli's"
+				diff "$tmp/rcli.txt" "$tmp/cli.txt" | head -5
+				diff "$tmp/rcli.txt" "$tmp/clif.txt" | head -5
+			fi
+		fi
 	else
 		attached=1
 		if cmp -s "$tmp/udp.$mode" "$tmp/udp.off"; then
@@ -275,10 +296,36 @@ reasons=
 any=0
 run_mode off
 [ -s "$tmp/udp.off" ] || { echo "FAIL: no reference replies (fast path off)"; exit 1; }
+last_mode=
 for m in ${AKV_VETH_MODES:-native generic tc}; do
 	run_mode "$m"
-	[ "$attached" = 1 ] && any=1
+	[ "$attached" = 1 ] && any=1 && last_mode=$m
 done
+
+# requirepass: the kernel answers only requests carrying the token (fetched by the CLI over TCP
+# with ARENAKV.FASTTOKEN), and passes the others up, where user space says -NOAUTH.
+if [ -n "$last_mode" ] && [ "$last_mode" != native ]; then
+	cli_auth=(-a "veth pw")
+	if start_server "$last_mode" --requirepass "veth pw"; then
+		c=(in_c "$cli" -h "$ip_s" -p $port)
+		"${c[@]}" "${cli_auth[@]}" SET k:auth secret-value > /dev/null
+		got=$("${c[@]}" "${cli_auth[@]}" --flags fast GET k:auth 2> "$tmp/auth.flags")
+		[ "$got" = secret-value ] && grep -q 'kernel=1' "$tmp/auth.flags" &&
+			ok "$last_mode + requirepass: token request answered by the kernel" ||
+			fail "$last_mode + requirepass: '$got' $(cat "$tmp/auth.flags")"
+		got=$("${c[@]}" --token 1234 --flags fast GET k:auth 2> "$tmp/auth.flags")
+		[ "$got" = "NOAUTH Authentication required." ] && grep -q 'kernel=0' "$tmp/auth.flags" &&
+			ok "$last_mode + requirepass: wrong token passed up, user space says NOAUTH" ||
+			fail "$last_mode + requirepass, wrong token: '$got' $(cat "$tmp/auth.flags")"
+		got=$("${c[@]}" --flags fast GET k:auth 2> "$tmp/auth.flags")
+		[ "$got" = "NOAUTH Authentication required." ] && grep -q 'kernel=0' "$tmp/auth.flags" ||
+			fail "$last_mode + requirepass, no token: '$got' $(cat "$tmp/auth.flags")"
+		stop_server
+	else
+		fail "server with requirepass did not start"
+	fi
+	cli_auth=()
+fi
 
 if [ "$fails" -gt 0 ]; then
 	echo "$fails check(s) failed"

@@ -6,19 +6,26 @@ What:
  1. With the fast path off (--fastpath-mode off) every request is answered by server/udp.c:
     replies are byte-identical to what TCP sends for the same command (GET SET MGET EXISTS TTL
     PTTL STRLEN INCR DEL ...), the header is echoed with REPLY set and the token zeroed, errors
-    (unknown command, arity, protocol errors, refused MULTI/SUBSCRIBE, unsupported flags) are
+    (unknown command, arity, protocol errors, refused MULTI/EXEC/WATCH, unsupported flags) are
     RESP errors, malformed frames (short, bad magic/version, REPLY bit) get no reply at all and
-    are counted, oversized replies become "-ERR reply too large for UDP, use TCP" with TRUNC,
-    UDP always addresses db 0, and IPv6 works like IPv4.
+    are counted, oversized replies become "-ERR reply too large for UDP, use TCP" with TRUNC
+    (exactly at the 65507-byte boundary), UDP always addresses db 0, IPv6 works like IPv4.
  2. requirepass: a request without the token from ARENAKV.FASTTOKEN gets -NOAUTH; with it, it
     is served; CONFIG SET requirepass changes the token.
- 3. The amplification rule: with an allow-list that excludes loopback, a reply larger than
-    2 x request + 64 bytes becomes the TRUNC error, small replies pass.
- 4. Fast path ON (generic XDP on lo, then tcx ingress on lo): the same requests get the same payload bytes, GET/MGET/
-    EXISTS/TTL/PTTL/STRLEN hits carry the KERNEL flag, INFO fastpath_hits grows, ARENAKV.HOTKEYS
-    names the hot key, and after SIGTERM no XDP program is left on lo.
+ 3. Unproven sources (an allow-list that excludes loopback): a reply larger than 2 x request +
+    64 bytes becomes the TRUNC error, small replies pass, admin commands are refused.
+    --udp-port 0 and a port of its own.
+ 4. Fast path ON (generic XDP on lo, then tcx ingress on lo): the same requests get the same
+    payload bytes, GET/MGET/EXISTS/TTL/PTTL/STRLEN hits carry the KERNEL flag, INFO
+    fastpath_hits grows, ARENAKV.HOTKEYS ranks and names the hot keys, the token gates the
+    kernel, two interfaces attach at once, and after SIGTERM no XDP program is left.
 
 Why: the protocol must not depend on who answers; the kernel may only make it faster.
+
+Isolation: when run as root the file re-executes itself in a private network namespace
+(`unshare --net`, lo brought up there), so its XDP/tcx attachments never meet those of other
+servers on the host's lo (only one XDP program fits on an interface), and nothing it attaches
+can outlive it: the namespace goes away with the process. Without unshare it runs in place.
 
 Skips: the whole file for redis-server (UDP is arenakv's own protocol); part 4 alone with exit
 77 and the reason when the host cannot attach XDP (no BPF arena, lo busy with another program,
@@ -26,6 +33,7 @@ verifier refusal) - parts 1-3 still run and any failure there fails the file.
 """
 
 import os
+import shutil
 import signal
 import socket
 import struct
@@ -38,7 +46,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 
 MAGIC = 0xAE4B
-F_REPLY, F_KERNEL, F_TRUNC = 0x01, 0x02, 0x04
+F_REPLY, F_KERNEL, F_TRUNC, F_PAD = 0x01, 0x02, 0x04, 0x08
 TOO_LARGE = b"-ERR reply too large for UDP, use TCP\r\n"
 NO_REPLY_WAIT = 0.3	# seconds a dropped frame is given to (not) answer
 
@@ -118,7 +126,7 @@ def fp_info(server, password=None):
 		r.close()
 
 
-# The requests both parts replay: (args, what a fresh dataset makes of it).
+# The dataset and the read requests both parts replay.
 def load_dataset(r):
 	r.set("k1", "hello")
 	r.set("k2", b"\x00bin\r\nary\xff")
@@ -203,7 +211,7 @@ class UserSpace(UdpBase):
 				 b"-ERR 'exec' is not allowed over UDP, use TCP\r\n")
 		self.assertEqual(self.udp("WATCH", "k")[1],
 				 b"-ERR 'watch' is not allowed over UDP, use TCP\r\n")
-		hdr, p = udp_ask(self.server.port, frame(("PING",), flags=0x08))
+		hdr, p = udp_ask(self.server.port, frame(("PING",), flags=0x10))
 		self.assertEqual((hdr[2], p), (F_REPLY, b"-ERR unsupported frame flags\r\n"))
 		hdr, p = udp_ask(self.server.port, frame(("PING",), flags=F_KERNEL))
 		self.assertEqual((hdr[2], p), (F_REPLY, b"-ERR unsupported frame flags\r\n"))
@@ -220,6 +228,16 @@ class UserSpace(UdpBase):
 		self.assertEqual(p, b"-ERR Protocol error: one command per UDP datagram\r\n")
 		_, p = udp_ask(port, frame(b"ECHO inline\r\n"))
 		self.assertEqual(p, b"$6\r\ninline\r\n")
+
+	def test_padding(self):
+		self.r.set("pk", "pv")
+		req = harness.encode("GET", "pk")
+		for pad in (b"", b"\0" * 200, b"*1\r\n$4\r\nPING\r\n", b"garbage\r\n"):
+			hdr, p = udp_ask(self.server.port, frame(req + pad, flags=F_PAD, rid=5))
+			self.assertEqual(hdr, (MAGIC, 1, F_REPLY, 5, 0), pad)
+			self.assertEqual(p, b"$2\r\npv\r\n", pad)
+		_, p = udp_ask(self.server.port, frame(req + b"\0" * 10))	# no PAD flag
+		self.assertEqual(p, b"-ERR Protocol error: one command per UDP datagram\r\n")
 
 	def test_malformed_dropped(self):
 		before = int(fp_info(self.server)["udp_malformed"])
@@ -243,6 +261,13 @@ class UserSpace(UdpBase):
 		hdr, p = self.udp("GET", "fits")
 		self.assertEqual(hdr[2], F_REPLY)
 		self.assertEqual(p, b"$65000\r\n" + b"y" * 65000 + b"\r\n")
+		# the boundary: 16 + 8 + 65481 + 2 = 65507, the largest IPv4 UDP payload
+		self.r.set("edge", b"e" * 65481)
+		self.r.set("over", b"o" * 65482)
+		hdr, p = self.udp("GET", "edge")
+		self.assertEqual((hdr[2], len(p)), (F_REPLY, 65491))
+		hdr, p = self.udp("GET", "over")
+		self.assertEqual((hdr[2], p), (F_REPLY | F_TRUNC, TOO_LARGE))
 
 	def test_db_is_always_zero(self):
 		self.r.set("dbk", "zero")
@@ -265,6 +290,10 @@ class UserSpace(UdpBase):
 		if r is None and "Skipping optional UDP bind address ::1" in self.server.log():
 			self.skipTest("::1 not bindable here")
 		self.assertEqual(r, ((MAGIC, 1, F_REPLY, 6, 0), b"+PONG\r\n"))
+
+	def test_admin_from_allowed_source(self):
+		hdr, p = self.udp("CONFIG", "GET", "maxmemory")
+		self.assertEqual(p, b"*2\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n")
 
 	def test_counters(self):
 		info = fp_info(self.server)
@@ -339,6 +368,40 @@ class Amplification(UdpBase):
 		self.assertEqual(hdr[2], F_REPLY, (len(big), len(p)))
 		self.assertTrue(p.startswith(b"*2\r\n$300\r\n"))
 		self.assertGreater(int(fp_info(self.server)["udp_amplification"]), 0)
+
+	def test_admin_refused_from_unproven_source(self):
+		for args, name in ((("CONFIG", "GET", "maxmemory"), "config"),
+				   (("SHUTDOWN", "NOSAVE"), "shutdown"),
+				   (("CLIENT", "LIST"), "client")):
+			hdr, p = udp_ask(self.server.port, frame(args))
+			self.assertEqual(p, b"-ERR '%s' is not allowed over UDP from this source, use "
+					 b"TCP\r\n" % name.encode())
+		self.assertTrue(self.server.alive())
+		self.assertEqual(udp_ask(self.server.port, frame(("SET", "d", "1")))[1], b"+OK\r\n")
+		self.assertGreaterEqual(int(fp_info(self.server)["udp_admin_refused"]), 3)
+
+	def test_prefix_boundaries(self):
+		"""127.0.0.1 is inside 127.0.0.0/31 and outside 127.0.0.0/32 (and ::1 likewise)."""
+		for allow, ok4, ok6 in (("127.0.0.0/31", True, False), ("127.0.0.0/32,::1", False, True),
+					("0.0.0.0/0", True, False), ("::/1,127.0.0.2", False, True)):
+			srv = harness.Server(("--fastpath-mode", "off", "--fastpath-allow", allow,
+					      "--bind", "127.0.0.1 -::1"))
+			srv.start()
+			try:
+				c = srv.client()
+				c.set("large", "v" * 300)
+				c.close()
+				for host, ok in (("127.0.0.1", ok4), ("::1", ok6)):
+					try:
+						r = udp_ask(srv.port, frame(("GET", "large")), host=host)
+					except OSError:
+						continue	# no IPv6 loopback here
+					if r is None and host == "::1":
+						continue	# ::1 not bindable here
+					self.assertEqual(r[0][2], F_REPLY if ok else F_REPLY | F_TRUNC,
+							 (allow, host))
+			finally:
+				srv.cleanup()
 
 	def test_bad_cidr_refused(self):
 		srv = harness.Server(("--fastpath-allow", "300.1.2.3/8"))
@@ -426,6 +489,19 @@ class FastPath(UdpBase):
 		self.assertGreater(int(info["fastpath_requests"]), 0)
 		self.assertGreater(kernel_answered, 0)
 
+	def test_padded_large_get(self):
+		"""FP_F_PAD gives the kernel room for a reply larger than the request."""
+		self.r.set("large", b"L" * 1000)
+		req = harness.encode("GET", "large")
+		data = frame(req + b"\0" * (1100 - len(req)), flags=F_PAD)
+		exp = tcp_raw(self.server.port, "GET", "large")
+		for _ in range(20):
+			hdr, p = udp_ask(self.server.port, data)
+			if hdr[2] & F_KERNEL:
+				break
+		self.assertEqual(p, exp)
+		self.assertEqual(hdr[2], F_REPLY | F_KERNEL, fp_info(self.server))
+
 	def test_user_space_still_answers_the_rest(self):
 		hdr, p = self.udp("SET", "x", "1")
 		self.assertEqual((hdr[2], p), (F_REPLY, b"+OK\r\n"))
@@ -441,14 +517,20 @@ class FastPath(UdpBase):
 			self.assertEqual(self.kernel("GET", "w")[1], tcp_raw(self.server.port, "GET", "w"))
 
 	def test_hotkeys(self):
-		self.r.set("hot", "h")
-		for _ in range(200):
-			self.udp("GET", "hot")
-		top = harness.wait_for(lambda: self.r.execute_command("ARENAKV.HOTKEYS", "3"), 2)
+		for k, n in (("hot", 320), ("warm", 120), ("cool", 16)):
+			self.r.set(k, k * 2)
+			for _ in range(n):
+				self.udp("GET", k)
+		top = harness.wait_for(lambda: self.r.execute_command("ARENAKV.HOTKEYS", "2"), 2)
 		self.assertTrue(top, fp_info(self.server))
-		self.assertEqual(top[0][0], b"hot")
-		self.assertGreater(top[0][1], 0)
-		self.assertEqual(top[0][2], 1)
+		self.assertEqual([t[0] for t in top], [b"hot", b"warm"], top)
+		self.assertGreater(top[0][1], top[1][1])
+		self.assertEqual(top[0][2], 6)		# value length
+		self.assertGreater(int(fp_info(self.server)["fastpath_hot_samples"]), 0)
+		self.assertEqual(self.err("ARENAKV.HOTKEYS", "0"),
+				 "value is out of range, must be positive")
+		self.assertEqual(self.err("ARENAKV.HOTKEYS", "x"),
+				 "value is not an integer or out of range")
 
 
 class FastPathTc(FastPath):
@@ -457,8 +539,100 @@ class FastPathTc(FastPath):
 	server_args = ("--fastpath-mode", "tc", "--fastpath-iface", "lo")
 
 
+class FastPathAuth(UdpBase):
+	"""Part 4, requirepass: the kernel answers only requests carrying the current token."""
+	password = "k3rnel"
+	server_args = ("--fastpath-mode", "generic", "--fastpath-iface", "lo",
+		       "--requirepass", "k3rnel")
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		info = fp_info(cls.server, cls.password)
+		if info.get("fastpath_mode") != "generic":
+			raise unittest.SkipTest("generic fast path not attached: %s"
+						% info.get("fastpath_off_reason", "?"))
+
+	def token(self, r=None):
+		return int((r or self.r).execute_command("ARENAKV.FASTTOKEN"), 16)
+
+	def test_token_gates_the_kernel(self):
+		self.r.set("s", "secret-value")
+		t = self.token()
+		hdr, p = None, None
+		for _ in range(20):
+			hdr, p = self.udp("GET", "s", token=t)
+			if hdr[2] & F_KERNEL:
+				break
+		self.assertEqual((hdr[2], p), (F_REPLY | F_KERNEL, b"$12\r\nsecret-value\r\n"))
+		before = int(fp_info(self.server, self.password)["fastpath_passed_auth"])
+		hdr, p = self.udp("GET", "s")
+		self.assertEqual((hdr[2], p), (F_REPLY, b"-NOAUTH Authentication required.\r\n"))
+		hdr, p = self.udp("GET", "s", token=t ^ 0x10)
+		self.assertEqual((hdr[2], p), (F_REPLY, b"-NOAUTH Authentication required.\r\n"))
+		self.assertGreaterEqual(int(fp_info(self.server, self.password)
+					    ["fastpath_passed_auth"]), before + 2)
+
+	def test_password_change_reaches_the_kernel_at_once(self):
+		self.r.set("s", "v")
+		old = self.token()
+		self.r.config_set("requirepass", "changed")
+		c = self.server.client(password="changed")
+		try:
+			# no wait: config.c's hook pushed the new token before CONFIG SET replied
+			hdr, p = self.udp("GET", "s", token=old)
+			self.assertEqual((hdr[2], p), (F_REPLY, b"-NOAUTH Authentication required.\r\n"))
+			new = self.token(c)
+			hdr, p = self.udp("GET", "s", token=new)
+			self.assertEqual(p, b"$1\r\nv\r\n")
+		finally:
+			c.config_set("requirepass", self.password)
+			c.close()
+
+
 class Detach(unittest.TestCase):
-	"""Part 4b: SIGTERM detaches the program from lo."""
+	"""Part 4b: SIGTERM detaches the program from lo; several interfaces at once."""
+
+	def test_two_interfaces(self):
+		if FP_WHY:
+			self.skipTest(FP_WHY)
+		if os.environ.get("ARENAKV_UDP_NETNS") != "1":
+			self.skipTest("needs the private network namespace (creates a veth pair)")
+		if subprocess.run(["ip", "link", "add", "fpveth0", "type", "veth",
+				   "peer", "name", "fpveth1"]).returncode:
+			self.skipTest("cannot create a veth pair")
+		subprocess.run(["ip", "link", "set", "fpveth0", "up"], check=True)
+		srv = harness.Server(("--fastpath-mode", "generic", "--fastpath-iface", "lo,fpveth0"))
+		srv.start()
+		try:
+			info = fp_info(srv)
+			self.assertEqual((info["fastpath_mode"], info["fastpath_ifaces"]),
+					 ("generic", "lo,fpveth0"), info)
+			for dev in ("lo", "fpveth0"):
+				out = subprocess.run(["ip", "link", "show", dev],
+						     stdout=subprocess.PIPE).stdout
+				self.assertIn(b"xdpgeneric", out, dev)
+			srv.stop()
+			for dev in ("lo", "fpveth0"):
+				out = subprocess.run(["ip", "link", "show", dev],
+						     stdout=subprocess.PIPE).stdout
+				self.assertNotIn(b"xdp", out, dev)
+		finally:
+			srv.cleanup()
+			subprocess.run(["ip", "link", "del", "fpveth0"])
+
+	def test_bad_interface_is_logged_not_fatal(self):
+		srv = harness.Server(("--fastpath-mode", "generic", "--fastpath-iface", "lo,nosuch9"))
+		srv.start()
+		try:
+			info = fp_info(srv)
+			self.assertEqual(info["fastpath_mode"], "off")
+			self.assertEqual(info["fastpath_off_reason"], "no interface nosuch9")
+			self.assertIn("Fast path off: fastpath-mode generic requested but no interface "
+				      "nosuch9", srv.log())
+			self.assertEqual(udp_ask(srv.port, frame(("PING",)))[1], b"+PONG\r\n")
+		finally:
+			srv.cleanup()
 
 	def test_sigterm_detaches(self):
 		if FP_WHY:
@@ -484,7 +658,8 @@ def main():
 	harness.raise_nofile()
 	loader = unittest.defaultTestLoader
 	suite = unittest.TestSuite()
-	for cls in (UserSpace, Auth, Amplification, Ports, FastPath, FastPathTc, Detach):
+	for cls in (UserSpace, Auth, Amplification, Ports, FastPath, FastPathTc, FastPathAuth,
+		    Detach):
 		suite.addTests(loader.loadTestsFromTestCase(cls))
 	runner = unittest.TextTestRunner(verbosity=2, stream=sys.stdout)
 	t0 = time.time()
@@ -504,7 +679,27 @@ def main():
 	sys.exit(0)
 
 
+def enter_private_netns():
+	"""Re-exec in a fresh network namespace (see the top comment); returns when already in
+	one or when that is not possible (then the test runs in the current namespace)."""
+	if os.environ.get("ARENAKV_UDP_NETNS") == "1":
+		subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+		return
+	if os.geteuid() != 0 or not shutil.which("unshare"):
+		return
+	if subprocess.run(["unshare", "--net", "--", "true"], stdout=subprocess.DEVNULL,
+			  stderr=subprocess.DEVNULL).returncode:
+		print("unshare --net not permitted here: running in the current namespace")
+		return
+	env = dict(os.environ, ARENAKV_UDP_NETNS="1")
+	sys.stdout.flush()
+	r = subprocess.run(["unshare", "--net", "--", sys.executable, os.path.abspath(__file__)],
+			   env=env, preexec_fn=harness._die_with_parent)
+	sys.exit(r.returncode)
+
+
 if __name__ == "__main__":
 	if harness.IS_REDIS:
 		harness.skip_file("UDP is arenakv's own protocol: not applicable to redis-server")
+	enter_private_netns()
 	main()

@@ -40,12 +40,12 @@ static int passed, failed;
 #define S(lit) lit, sizeof(lit) - 1
 
 enum mock_mode {
-	MOCK_ECHO,	/* reply "$N\r\n<request RESP>\r\n", the request's bytes as a bulk */
-	MOCK_SILENT,	/* never reply */
-	MOCK_NOISE,	/* first a reply with id-1, a non-reply, a bad magic, then the real one */
-	MOCK_TRAILING,	/* a reply payload holding two replies */
-	MOCK_PARTIAL,	/* a reply payload cut in the middle of a bulk */
-	MOCK_KERNEL,	/* reply "+OK" with REPLY|KERNEL */
+	MOCK_ECHO,     /* reply "$N\r\n<request RESP>\r\n", the request's bytes as a bulk */
+	MOCK_SILENT,   /* never reply */
+	MOCK_NOISE,    /* first a reply with id-1, a non-reply, a bad magic, then the real one */
+	MOCK_TRAILING, /* a reply payload holding two replies */
+	MOCK_PARTIAL,  /* a reply payload cut in the middle of a bulk */
+	MOCK_KERNEL,   /* reply "+OK" with REPLY|KERNEL */
 };
 
 static struct {
@@ -53,9 +53,9 @@ static struct {
 	int port;
 	volatile int stop;
 	volatile enum mock_mode mode;
-	volatile int drop;	/* requests to ignore before answering (retry tests) */
-	int seen;		/* datagrams received (atomic) */
-	uint32_t ids[16];	/* ids of the last datagrams, ring */
+	volatile int drop; /* requests to ignore before answering (retry tests) */
+	int seen;	   /* datagrams received (atomic) */
+	uint32_t ids[16];  /* ids of the last datagrams, ring */
 	uint64_t token;
 	uint8_t version, flags;
 	uint16_t magic;
@@ -102,7 +102,8 @@ static void *mock_main(void *arg)
 		id = ntohl(id);
 		memcpy(&mock.token, buf + 8, 8);
 		mock.token = be64toh(mock.token);
-		mock.req_len = (size_t)n - 16 < sizeof(mock.req) ? (size_t)n - 16 : sizeof(mock.req);
+		mock.req_len =
+		    (size_t)n - 16 < sizeof(mock.req) ? (size_t)n - 16 : sizeof(mock.req);
 		memcpy(mock.req, buf + 16, mock.req_len);
 		k = __atomic_fetch_add(&mock.seen, 1, __ATOMIC_SEQ_CST);
 		mock.ids[k % 16] = id;
@@ -216,8 +217,7 @@ static void test_codec(void)
 		CHECK(n == 16 + 24 && memcmp(buf + 16 + 13, "$5\r\na\0b\r\n\r\n", 11) == 0);
 	}
 	CHECK(akv_parse_reply(S("*2\r\n$1\r\na\r\n:5\r\n"), &r) == 0);
-	CHECK(r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
-	      r->element[1]->integer == 5);
+	CHECK(r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 && r->element[1]->integer == 5);
 	akv_reply_free(r);
 	CHECK(akv_parse_reply("$-1\r\n", 5, &r) == 0 && r && r->type == REDIS_REPLY_NIL);
 	akv_reply_free(r);

@@ -260,6 +260,20 @@ static void test_full(void)
 	arena_alloc_check();
 	CHECK(arena_format(0) == 0, "re-format without a cap");
 	arena_alloc_check();
+	/* pages written under the old format must not be taken for zero pages */
+	CHECK(ARENA_ALLOC_STATE->touched_page >= (cap >> ARENA_PAGE_SHIFT) - 8,
+	      "touched mark survives a re-format (%u)", ARENA_ALLOC_STATE->touched_page);
+	{
+		__u64 sz = cap / 2, j, nz = 0;
+		unsigned char *z = arena_alloc_blob_zero(sz);
+
+		CHECK(z != NULL, "zeroed blob after re-format");
+		for (j = 0; z && j < sz; j++)
+			nz += z[j] != 0;
+		CHECK(nz == 0, "%llu stale bytes in a zeroed blob after re-format",
+		      (unsigned long long)nz);
+		arena_free(z);
+	}
 }
 
 /* Random workload vs a model of live allocations, checking patterns and accounting. */

@@ -11,6 +11,9 @@
  *  - scan: every key present for the whole scan is returned at least once while the table grows
  *    and while it shrinks between scan calls;
  *  - random: htab_random reaches every key, during a rehash too;
+ *  - RENAME of a big value by sharing its blob (kv_new_rekey) and the abort path;
+ *  - two keys with equal 32-bit hashes and lengths: both readable, in either chain order;
+ *  - growth onto reused pages (new bucket array zeroed in steps before the move starts);
  *  - swap, clear, duplicate insert (-EEXIST), detach + bounded clear steps (FLUSHDB ASYNC), a full
  *    arena (kv_new fails, nothing lost), and memory: 1M keys of 16 bytes with 32-byte values,
  *    measured in arena bytes per key;
@@ -636,6 +639,159 @@ static void test_reader_validation(void)
 	arena_alloc_check();
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Two keys of the same length whose 32-bit hashes are equal share a chain and match the walk's
+ * first test: the reader must compare the key and walk on, both ways round. */
+static void test_hash32_collision(void)
+{
+	enum { N = 300000 };
+	struct htab *h = &ARENA_HDR->db[11];
+	__u64 *v = malloc(N * sizeof(*v));
+	__u32 i, a = 0, b = 0, found = 0, vlen = 0;
+	char ka[32], kb[32];
+	int k;
+
+	/* (h32 << 32 | id) sorted: equal neighbours in the top half are a collision */
+	for (i = 0; i < N; i++) {
+		sprintf(ka, "c:%07u", i);
+		v[i] = htab_hash(ka, 9) << 32 | i;
+	}
+	qsort(v, N, sizeof(*v), cmp_u64);
+	for (i = 1; i < N && !found; i++)
+		if (v[i] >> 32 == v[i - 1] >> 32) {
+			a = (__u32)v[i - 1];
+			b = (__u32)v[i];
+			found = 1;
+		}
+	free(v);
+	CHECK(found, "a 32-bit collision among %d keys (expected ~10)", N);
+	if (!found)
+		return;
+	sprintf(ka, "c:%07u", a);
+	sprintf(kb, "c:%07u", b);
+	for (k = 0; k < 2; k++) {
+		struct kv_entry *ea = kv_new(KV_STRING, ka, 9, 1, 0);
+		struct kv_entry *eb = kv_new(KV_STRING, kb, 9, 1, 0);
+
+		*kv_val(ea) = 'A';
+		*kv_val(eb) = 'B';
+		CHECK(ea->hash == eb->hash, "same 32-bit hash");
+		/* insertion order decides which one the walk meets first */
+		CHECK(htab_insert(h, k ? eb : ea) == 0 && htab_insert(h, k ? ea : eb) == 0,
+		      "insert");
+		CHECK(htab_read(h, ka, 9, 0, vbuf, 16, &vlen) == 0 && vbuf[0] == 'A', "read a (%d)",
+		      k);
+		CHECK(htab_read(h, kb, 9, 0, vbuf, 16, &vlen) == 0 && vbuf[0] == 'B', "read b (%d)",
+		      k);
+		CHECK(htab_find(h, ka, 9) == ea && htab_find(h, kb, 9) == eb, "writer finds both");
+		htab_unlink(h, ea);
+		kv_free(ea);
+		CHECK(htab_read(h, ka, 9, 0, vbuf, 16, &vlen) == -ENOENT, "a gone, b still there");
+		CHECK(htab_read(h, kb, 9, 0, vbuf, 16, &vlen) == 0 && vbuf[0] == 'B', "read b");
+		htab_clear(h);
+	}
+}
+
+/* RENAME of a big value without copying it (kv_new_rekey), and its abort path. */
+static void test_rekey(void)
+{
+	struct htab *h = &ARENA_HDR->db[12];
+	__u64 live0 = ARENA_ALLOC_STATE->live_bytes, live1;
+	struct kv_entry *old, *nw, *abort_e;
+	char longkey[600];
+	__u32 vlen = 0;
+	int k;
+
+	memset(longkey, 'L', sizeof(longkey));
+	for (k = 0; k < 3; k++) {
+		/* k = 0: blob value; 1: blob value and a key too long for the slot; 2: inline value
+		 */
+		__u32 n = k == 2 ? 20 : 50000; /* blob, and fits vbuf */
+
+		old = kv_new(KV_STRING, "src", 3, n, 0);
+		make_val(7, 7, n, (unsigned char *)kv_val(old));
+		CHECK(htab_insert(h, old) == 0, "insert src");
+		live1 = ARENA_ALLOC_STATE->live_bytes;
+		/* abort path: a rekeyed copy dropped again must leave old intact */
+		abort_e = kv_new_rekey(old, "tmp", 3);
+		CHECK(abort_e != NULL, "rekey");
+		kv_free_keep_val(abort_e);
+		CHECK(ARENA_ALLOC_STATE->live_bytes == live1, "abort frees only the new entry");
+		/* the real thing */
+		nw = k == 1 ? kv_new_rekey(old, longkey, sizeof(longkey))
+			    : kv_new_rekey(old, "dst", 3);
+		CHECK(nw && (nw->seq & 1) && nw->vlen == n, "rekeyed entry");
+		CHECK(k == 2 || kv_val(nw) == kv_val(old), "blob shared, not copied");
+		htab_unlink(h, old);
+		kv_free_keep_val(old);
+		CHECK(htab_insert(h, nw) == 0, "insert dst");
+		make_val(7, 7, n, vbuf2);
+		CHECK(htab_read(h, "src", 3, 0, vbuf, sizeof(vbuf), &vlen) == -ENOENT, "src gone");
+		if (k == 1)
+			CHECK(htab_read(h, longkey, sizeof(longkey), 0, vbuf, sizeof(vbuf),
+					&vlen) == 0 &&
+				  vlen == n && memcmp(vbuf, vbuf2, n) == 0,
+			      "long dst readable");
+		else
+			CHECK(htab_read(h, "dst", 3, 0, vbuf, sizeof(vbuf), &vlen) == 0 &&
+				  vlen == n && memcmp(vbuf, vbuf2, n) == 0,
+			      "dst readable");
+		arena_alloc_check();
+		htab_clear(h);
+		CHECK(ARENA_ALLOC_STATE->live_bytes == live0, "nothing leaked (%d)", k);
+	}
+}
+
+/* Growth onto reused (dirty) pages: the new array is zeroed in steps before the move starts. */
+static void test_dirty_growth(void)
+{
+	struct htab *h = &ARENA_HDR->db[10];
+	__u32 id, round, bad = 0;
+	__u64 prep_seen = 0;
+	int err;
+	char key[700];
+
+	for (round = 0; round < 2; round++) {
+		for (id = 0; id < 150000; id++) {
+			if (id % 97 == 13)
+				continue;
+			insert_id(h, id);
+			prep_seen += htab_is_resizing(h) && !htab_is_rehashing(h);
+		}
+		while (htab_rehash_step(h, 100))
+			;
+		for (id = 0; id < 150000; id++) {
+			__u32 klen, vlen = 0;
+
+			if (id % 97 == 13)
+				continue;
+			klen = make_key(id, key);
+			make_val(id, 1, 8, vbuf2);
+			if ((err = htab_read(h, key, klen, 0, vbuf, sizeof(vbuf), &vlen)) ||
+			    vlen != 8 || memcmp(vbuf, vbuf2, 8)) {
+				if (bad++ < 5)
+					fprintf(stderr, "round %u id %u: err %d vlen %u find %p\n",
+						round, id, err, vlen,
+						(void *)htab_find(h, key, klen));
+			}
+		}
+		arena_alloc_check();
+		if (round == 0)
+			htab_clear(h); /* frees the arrays: the next growth reuses dirty pages */
+	}
+	CHECK(bad == 0, "%u keys wrong after growing onto dirty pages", bad);
+	CHECK(prep_seen > 0, "inserts ran while a dirty array was being zeroed (%llu)",
+	      (unsigned long long)prep_seen);
+	htab_clear(h);
+	arena_alloc_check();
+}
+
 /* FLUSHDB ASYNC: detach, keep serving, free in bounded steps. */
 static void test_detach(void)
 {
@@ -977,6 +1133,19 @@ int main(int argc, char **argv)
 	for (int i = 0; i < ARENA_MAX_DBS; i++)
 		CHECK(ARENA_HDR->db[i].tag == i && htab_count(&ARENA_HDR->db[i]) == 0, "db %d", i);
 	CHECK(htab_hash("", 0) == xxh64("", 0, HTAB_SEED), "htab_hash is xxh64 with HTAB_SEED");
+	{
+		/* keyspace write seqcount: a read overlapping a write is refused */
+		__u64 s0 = arena_wseq_read_begin(), s1;
+
+		CHECK(!(s0 & 1) && !arena_wseq_read_retry(s0), "wseq even and stable at rest");
+		arena_wseq_write_begin();
+		s1 = arena_wseq_read_begin();
+		CHECK((s1 & 1) && arena_wseq_read_retry(s1),
+		      "a read starting in a write is refused");
+		arena_wseq_write_end();
+		CHECK(arena_wseq_read_retry(s0), "a read spanning a write is refused");
+		CHECK(!arena_wseq_read_retry(arena_wseq_read_begin()), "stable again");
+	}
 	test_memory();
 	test_model();
 	scan_scenario(0);
@@ -984,6 +1153,9 @@ int main(int argc, char **argv)
 	test_random_entry();
 	test_swap();
 	test_reader_validation();
+	test_hash32_collision();
+	test_rekey();
+	test_dirty_growth();
 	test_detach();
 	test_full_arena();
 	test_concurrency(cc_seconds);

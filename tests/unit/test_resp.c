@@ -264,8 +264,28 @@ static void test_multibulk_errors(void)
 	/* bare LF: the count line runs to the next '\r' and is not a number */
 	EXPECT("*1\n$4\r\nPING\r\n", "E:" ERR_PROTO_MBULK_LEN);
 	EXPECT("*1\r\n$4\nPING\r\n", "E:" ERR_PROTO_BULK_LEN);
-	/* NUL inside a count line (Redis would wait for 64 KiB here; see resp.c) */
-	EXPECT("*1\0\r\n", "E:" ERR_PROTO_MBULK_LEN);
+	/* A NUL before a line end hides it, as Redis's strchr(): the request waits until the
+	 * 64 KiB limit ends it with the "too big" error (see resp.c) */
+	EXPECT("*1\0\r\n", "+5");
+	{
+		/* ... and past the limit it is the "too big" error, as in Redis */
+		size_t len = 3 + RESP_INLINE_MAX_SIZE;
+		char *big = malloc(len);
+		char *got;
+
+		if (!big)
+			abort();
+		memcpy(big, "*1\0", 3);
+		memset(big + 3, 'x', len - 3);
+		got = feed_whole(big, len, NULL);
+		CHECK(strcmp(got, "E:" ERR_PROTO_MBULK_TOO_BIG) == 0);
+		free(got);
+		big[0] = 'G'; /* inline: "G1\0xxx..." */
+		got = feed_whole(big, len, NULL);
+		CHECK(strcmp(got, "E:" ERR_PROTO_INLINE_TOO_BIG) == 0);
+		free(got);
+		free(big);
+	}
 
 	EXPECT("*1\r\n$-1\r\n", "E:" ERR_PROTO_BULK_LEN);
 	EXPECT("*1\r\n$abc\r\n", "E:" ERR_PROTO_BULK_LEN);
@@ -283,8 +303,7 @@ static void test_multibulk_errors(void)
 	EXPECT("*2\r\n$1\r\na\r\n*1\r\n", "E:ERR Protocol error: expected '$', got '*'");
 	EXPECT("*1\r\n\r\n\r\n", "E:ERR Protocol error: expected '$', got ' '"); /* as Redis */
 	EXPECT("*1\r\n\n\r\n", "E:ERR Protocol error: expected '$', got ' '");
-	/* %c of a NUL ends the C string, as in Redis's formatting */
-	EXPECT("*1\r\n\0\r\n", "E:ERR Protocol error: expected '$', got '");
+	EXPECT("*1\r\n\0\r\n", "+7"); /* the NUL hides the '\r' (strchr) */
 	/* an error after complete commands: the commands come first */
 	EXPECT("*1\r\n$4\r\nPING\r\n*x\r\n", "[PING]|E:" ERR_PROTO_MBULK_LEN);
 
@@ -385,8 +404,8 @@ static void test_inline(void)
 	EXPECT("ECHO ''\n", "[ECHO][]|");
 	EXPECT("ECHO \"a\"\t'b'\n", "[ECHO][a][b]|");
 	EXPECT("GET\ra\r\n", "[GET][a]|");		    /* a lone CR separates like a space */
-	EXPECT("GET a\0b c\r\nPING\n", "[GET][a]|[PING]|"); /* NUL ends the line's args */
-	EXPECT("\0\nPING\n", "[PING]|");
+	EXPECT("GET a\0b c\r\nPING\n", "+16"); /* a NUL hides the '\n' (strchr) */
+	EXPECT("\0\nPING\n", "+7");
 	EXPECT("ECHO \"a\"b\n", "E:" ERR_PROTO_QUOTES);
 	EXPECT("ECHO 'a'b\n", "E:" ERR_PROTO_QUOTES);
 	EXPECT("ECHO \"abc\n", "E:" ERR_PROTO_QUOTES);
@@ -1004,7 +1023,7 @@ static void test_reply_canned(void)
 	set_argv(a8, 2);
 	reply_help(&cl, help);
 	OUT("*5\r\n+CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n"
-	    "+GETNAME\r\n+    Return the name.\r\n+HELP\r\n+    Print this help.\r\n");
+	    "+GETNAME\r\n+    Return the name.\r\n+HELP\r\n+    Prints this help.\r\n");
 }
 
 static void test_reply_args(void)
