@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * fastpath.bpf.c - the in-kernel fast path: an XDP and a tcx program that answer GET, MGET,
- * EXISTS, TTL, PTTL and STRLEN datagrams (bpf/fastpath.h, docs/PROTOCOL.md) from the arena the
+ * EXISTS, TTL, PTTL and STRLEN datagrams, and ZSCORE, ZRANK, ZREVRANK, ZRANGE, ZREVRANGE by rank
+ * (bpf/fp_zset.h), (bpf/fastpath.h, docs/PROTOCOL.md) from the arena the
  * server writes, and pass everything else up to the server.
  *
  * Both programs are one line around fp_run() (bpf/fp_answer.h), inlined with xdp = 1 or 0 so
@@ -38,7 +39,10 @@ static __always_inline int fp_copy_out(void *dst, const __u8 __arena *src, __u32
 #define HTAB_READ_KEY_MAX	   FP_KEY_MAX
 #define HTAB_READ_VAL_MAX	   FP_REPLY_MAX
 #define HTAB_COPY_OUT(dst, src, n) fp_copy_out((dst), (src), (n))
+#define ZSET_READ_MAX_STEPS	   64 /* skip-list steps per walk (about 30 for 1M members) */
+#define ZSET_READ_MEMBER_MAX	   64 /* longest member ZSCORE/ZRANK look up */
 #include "layout.h"
+#include "zset.h"
 
 #include "fp_maps.h"
 

@@ -126,7 +126,18 @@ enum fp_cmd {
 	FP_CMD_TTL = 4,
 	FP_CMD_PTTL = 5,
 	FP_CMD_STRLEN = 6,
+	/* sorted sets (bpf/fp_zset.h): one key; everything from here on is a zset command */
+	FP_CMD_ZSCORE = 7,
+	FP_CMD_ZRANK = 8,
+	FP_CMD_ZREVRANK = 9,
+	FP_CMD_ZRANGE = 10,    /* ZRANGE key start stop [WITHSCORES], 0 <= start, stop */
+	FP_CMD_ZREVRANGE = 11, /* same, from the highest score */
 };
+
+/* Most members one ZRANGE/ZREVRANGE answer may hold in the kernel. More: passed. */
+#ifndef FP_ZRANGE_MAX
+#define FP_ZRANGE_MAX 16
+#endif
 
 /* ---- per-CPU counters ------------------------------------------------------------------------
  * One BPF_MAP_TYPE_PERCPU_ARRAY (fp_counters) of __u64, indexed by enum fp_counter. User space
@@ -166,7 +177,8 @@ enum fp_cmd {
 	X(FP_C_PASS_NO_ARENA, "passed_no_arena")	   /* arena header not formatted */        \
 	X(FP_C_PASS_NOT_UNICAST, "passed_not_unicast")	   /* to a multicast/broadcast address */  \
 	X(FP_C_PASS_TAILROOM, "passed_tailroom") /* frame buffer cannot grow to the reply */       \
-	X(FP_C_PASS_ERROR, "passed_error")	 /* a helper failed (store, ...) */
+	X(FP_C_PASS_ERROR, "passed_error")	 /* a helper failed (store, ...) */          \
+	X(FP_C_PASS_ZSET, "passed_zset") /* zset answer beyond the kernel's bounds (bpf/fp_zset.h) */
 
 #define FP_COUNTER_ENUM(id, name) id,
 enum fp_counter { FP_COUNTERS(FP_COUNTER_ENUM) FP_C_MAX };

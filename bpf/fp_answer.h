@@ -11,7 +11,8 @@
  *     copied into the per-CPU scratch, UDP checksum right (see fp_udp_csum_ok), frame header
  *     (magic, version, no flag bit but FP_F_PAD), token when FP_CFG_TOKEN is set.
  *  3. One multibulk: GET, MGET, EXISTS, TTL, PTTL or STRLEN with their Redis arity, keys of at
- *     most FP_KEY_MAX bytes, at most FP_MULTI_MAX keys.
+ *     most FP_KEY_MAX bytes, at most FP_MULTI_MAX keys; or one of the sorted-set commands of
+ *     bpf/fp_zset.h (one key, read by fp_zset_step() instead of step 4's string reader).
  *  4. Each key is read from database 0 with the index's lock-free reader, htab_read_at()
  *     (index/htab.h: seqlock, bounded chain walk, pointer validation, expiry against
  *     bpf_ktime_get_ns()), in global functions so the verifier checks that code once. Any miss,
@@ -53,6 +54,8 @@ struct fp_run {
 	__u32 reason; /* 0, or the FP_C_PASS_* that stopped the request */
 	__u32 multi;  /* answers for several keys at once: needs the keyspace write seqcount */
 	__u64 wseq;   /* arena_wseq_read_begin() when multi */
+	__u32 zflags; /* FP_ZF_* of a zset command (fp_zset.h) */
+	__u32 pad;
 };
 
 /*
@@ -86,6 +89,8 @@ static __always_inline __u32 fp_read_reason(int err)
 		return FP_C_PASS_ERROR;
 	}
 }
+
+#include "fp_zset.h"
 
 /*
  * Read key i (argument i + 1) of the request in sc with the index's reader: on a hit, fills
@@ -150,6 +155,10 @@ FP_GLOBAL int fp_key_step(struct fp_scratch *sc, struct fp_run *r, __u32 i)
 		return FP_C_PASS_ERROR;
 	if (i >= FP_MULTI_MAX) {
 		r->reason = FP_C_PASS_ERROR;
+		return r->reason;
+	}
+	if (r->cmd >= FP_CMD_ZSCORE) { /* sorted sets: one key, bpf/fp_zset.h */
+		r->reason = fp_zset_step(sc, r);
 		return r->reason;
 	}
 	if (r->cmd == FP_CMD_GET || r->cmd == FP_CMD_MGET) {
@@ -265,7 +274,8 @@ FP_GLOBAL int fp_commit(struct fp_scratch *sc, struct fp_run *r, struct fp_confi
 		if (i >= r->nkeys)
 			break;
 		e = arena_ptr(struct kv_entry, sc->ent[i]);
-		if (r->cmd == FP_CMD_GET || r->cmd == FP_CMD_MGET || r->cmd == FP_CMD_STRLEN) {
+		if (r->cmd == FP_CMD_GET || r->cmd == FP_CMD_MGET || r->cmd == FP_CMD_STRLEN ||
+		    r->cmd >= FP_CMD_ZSCORE) {
 			if (cfg->flags & FP_CFG_LFU)
 				v = fp_lfu_touch(arena_read_once(e->access), r->now, cfg);
 			else
@@ -423,8 +433,24 @@ static __always_inline __u32 fp_parse_request(struct fp_scratch *sc, const struc
 		return FP_C_PASS_PARSE;
 	cmd = fp_parse_cmd(sc);
 	if (cmd == FP_CMD_NONE)
+		cmd = fp_zset_parse_cmd(sc);
+	if (cmd == FP_CMD_NONE)
 		return FP_C_PASS_COMMAND;
-	/* Arity as in the command table: GET/TTL/PTTL/STRLEN exactly one key, MGET/EXISTS 1+. */
+	/* Arity as in the command table: GET/TTL/PTTL/STRLEN exactly one key, MGET/EXISTS 1+;
+	 * the zset commands one key and the forms fp_zset.h answers (else user space). */
+	if (cmd >= FP_CMD_ZSCORE) {
+		if (cmd == FP_CMD_ZRANGE || cmd == FP_CMD_ZREVRANGE) {
+			if (n == 5 && fp_zset_arg_withscores(sc, 4))
+				r->zflags = FP_ZF_WITHSCORES;
+			else if (n != 4)
+				return FP_C_PASS_COMMAND;
+		} else if (n != 3) {
+			return FP_C_PASS_COMMAND;
+		}
+		r->cmd = (__u32)cmd;
+		r->nkeys = 1;
+		return 0;
+	}
 	if (cmd == FP_CMD_MGET || cmd == FP_CMD_EXISTS) {
 		if (n < 2)
 			return FP_C_PASS_COMMAND;

@@ -30,12 +30,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "alloc.h"
 #include "commands.h"
 #include "config.h"
+#include "config_int.h"
 #include "db.h"
 #include "fastpath.h"
 #include "log.h"
@@ -54,39 +57,7 @@ __attribute__((constructor)) static void config_ctor(void)
 	config_init_defaults();
 }
 
-/* ---- value types -------------------------------------------------------------------------- */
-
-enum cfg_type {
-	CFG_BOOL,	/* int, yes|no */
-	CFG_INT,	/* int, strict integer within [min, max] */
-	CFG_MEM_ULL,	/* unsigned long long, memory value with units */
-	CFG_MEM_LL,	/* long long, memory value with units, within [min, max] */
-	CFG_STRING,	/* char *, any bytes */
-	CFG_ENUM,	/* int, one of enums[] */
-	CFG_SENUM,	/* char *, one of enums[] (canonical name stored) */
-	CFG_BIND,	/* srv.bind[]: one or more addresses */
-	CFG_SAVE,	/* char *: "" or pairs of seconds/changes */
-};
-
-#define CFG_IMMUTABLE 0x1 /* CONFIG SET refuses: "can't set immutable config" */
-#define CFG_PROTECTED 0x2 /* CONFIG SET refuses: "can't set protected config" */
-
-struct cfg_enum {
-	const char *name;
-	int val;
-};
-
-struct cfg_def {
-	const char *name;
-	enum cfg_type type;
-	int flags;
-	void *ptr;
-	long long min, max;
-	const struct cfg_enum *enums;
-	const char *dflt;
-	/* Side effect after a value is stored. 0 or -errno with *err set to Redis's text. */
-	int (*apply)(const char **err);
-};
+/* ---- value types: see config_int.h ------------------------------------------------------- */
 
 /* A parsed value waiting to be stored (CONFIG SET stages all pairs before storing any). */
 struct cfg_val {
@@ -95,6 +66,7 @@ struct cfg_val {
 	char *str;			/* owned */
 	char *bind[SERVER_MAX_BIND];	/* owned */
 	int bind_count;
+	struct config_obuf_limit obuf[OBUF_CLASS_N];
 };
 
 static const struct cfg_enum policy_enums[] = {
@@ -154,21 +126,32 @@ static int apply_hz(const char **err);
 static int apply_requirepass(const char **err);
 static int apply_maxclients(const char **err);
 static int apply_maxmemory(const char **err);
+static int apply_dir(const char **err);
 
-/* Sorted by name: CONFIG GET * prints in this order. */
+struct config_obuf_limit config_obuf_limits[OBUF_CLASS_N];
+static const char *const obuf_class_names[OBUF_CLASS_N] = { "normal", "slave", "pubsub" };
+
+/* Sorted by name: CONFIG GET * prints in this order (then config_table.c's rows). Trailing
+ * fields left out are NULL: no check(), no alias, implemented (no reason to warn). */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 static const struct cfg_def config_table[] = {
 	{ "active-expire-enabled", CFG_BOOL, 0, &srv.active_expire, 0, 1, NULL, "yes", NULL },
-	{ "appendfsync", CFG_ENUM, 0, &srv.appendfsync, 0, 0, fsync_enums, "everysec", NULL },
-	{ "appendonly", CFG_BOOL, 0, &srv.appendonly, 0, 1, NULL, "no", NULL },
+	{ "appendfsync", CFG_ENUM, 0, &srv.appendfsync, 0, 0, fsync_enums, "everysec", NULL, NULL,
+	  NULL, "arenakv keeps no persistence yet" },
+	{ "appendonly", CFG_BOOL, 0, &srv.appendonly, 0, 1, NULL, "no", NULL, NULL, NULL,
+	  "arenakv keeps no persistence yet" },
 	{ "arena-mode", CFG_SENUM, CFG_IMMUTABLE, &srv.arena_mode, 0, 0, arena_mode_enums, "auto",
 	  NULL },
-	{ "bind", CFG_BIND, 0, NULL, 0, 0, NULL, "* -::*", apply_listeners },
+	{ "bind", CFG_BIND, CFG_MULTI, NULL, 0, 0, NULL, "* -::*", apply_listeners },
+	{ "client-output-buffer-limit", CFG_OBUF, CFG_MULTI, config_obuf_limits, 0, 0, NULL,
+	  "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", NULL },
 	{ "client-query-buffer-limit", CFG_MEM_LL, 0, &srv.client_query_buffer_limit,
 	  1024 * 1024, LLONG_MAX, NULL, "1gb", NULL },
 	{ "daemonize", CFG_BOOL, CFG_IMMUTABLE, &srv.daemonize, 0, 1, NULL, "no", NULL },
 	{ "databases", CFG_INT, CFG_IMMUTABLE, &srv.databases, 1, SERVER_MAX_DATABASES, NULL, "16",
 	  NULL },
-	{ "dir", CFG_STRING, CFG_PROTECTED, &srv.dir, 0, 0, NULL, "", NULL },
+	{ "dir", CFG_STRING, CFG_PROTECTED, &srv.dir, 0, 0, NULL, "", apply_dir },
 	{ "fastpath-allow", CFG_STRING, CFG_IMMUTABLE, &srv.fastpath_allow, 0, 0, NULL,
 	  FASTPATH_ALLOW_DEFAULT, NULL },
 	{ "fastpath-iface", CFG_STRING, CFG_IMMUTABLE, &srv.fastpath_iface, 0, 0, NULL, "lo", NULL },
@@ -193,22 +176,96 @@ static const struct cfg_def config_table[] = {
 	{ "proto-max-bulk-len", CFG_MEM_LL, 0, &srv.proto_max_bulk_len, 1024 * 1024, LLONG_MAX,
 	  NULL, "512mb", NULL },
 	{ "requirepass", CFG_STRING, 0, &srv.requirepass, 0, 0, NULL, "", apply_requirepass },
-	{ "save", CFG_SAVE, 0, &srv.save, 0, 0, NULL, "3600 1 300 100 60 10000", NULL },
+	{ "save", CFG_SAVE, CFG_MULTI, &srv.save, 0, 0, NULL, "3600 1 300 100 60 10000", NULL,
+	  NULL, NULL, "arenakv keeps no persistence yet" },
 	{ "tcp-backlog", CFG_INT, CFG_IMMUTABLE, &srv.tcp_backlog, 0, INT_MAX, NULL, "511", NULL },
 	{ "tcp-keepalive", CFG_INT, 0, &srv.tcp_keepalive, 0, INT_MAX, NULL, "300", NULL },
 	{ "timeout", CFG_INT, 0, &srv.timeout, 0, INT_MAX, NULL, "0", NULL },
 	{ "udp-port", CFG_INT, CFG_IMMUTABLE, &srv.udp_port, -1, 65535, NULL, "-1", NULL },
 };
+#pragma GCC diagnostic pop
 
-#define CONFIG_N (sizeof(config_table) / sizeof(config_table[0]))
+#define CONFIG_OWN_N (sizeof(config_table) / sizeof(config_table[0]))
+#define CONFIG_N (CONFIG_OWN_N + config_compat_count)
+
+/* Row i of the two tables seen as one: ours first, then config_table.c's. */
+static const struct cfg_def *cfg_at(size_t i)
+{
+	return i < CONFIG_OWN_N ? &config_table[i] : &config_compat_table[i - CONFIG_OWN_N];
+}
+
+static size_t cfg_index(const struct cfg_def *d)
+{
+	if (d >= config_table && d < config_table + CONFIG_OWN_N)
+		return (size_t)(d - config_table);
+	return CONFIG_OWN_N + (size_t)(d - config_compat_table);
+}
+
+/* The row named name (an alias row stays an alias row: see cfg_real()). */
+static const struct cfg_def *config_lookup(const char *name, size_t len)
+{
+	for (size_t i = 0; i < CONFIG_N; i++) {
+		const struct cfg_def *d = cfg_at(i);
+
+		if (strlen(d->name) == len && strncasecmp(d->name, name, len) == 0)
+			return d;
+	}
+	return NULL;
+}
+
+/* The row holding the value: the target of an alias row, else d itself. */
+static const struct cfg_def *cfg_real(const struct cfg_def *d)
+{
+	if (d && d->alias_of) {
+		const struct cfg_def *t = config_lookup(d->alias_of, strlen(d->alias_of));
+
+		if (!t || t->alias_of) {
+			fprintf(stderr, "arenakv: %s:%d: bad alias row %s\n", __FILE__, __LINE__,
+				d->name);
+			abort();
+		}
+		return t;
+	}
+	return d;
+}
 
 static const struct cfg_def *config_find(const char *name, size_t len)
 {
-	for (size_t i = 0; i < CONFIG_N; i++)
-		if (strlen(config_table[i].name) == len &&
-		    strncasecmp(config_table[i].name, name, len) == 0)
-			return &config_table[i];
-	return NULL;
+	return cfg_real(config_lookup(name, len));
+}
+
+/*
+ * Values of the compat rows (ptr == NULL): one slot per row of config_compat_table[], typed by
+ * the row's type. Allocated on first use (config_init_defaults runs from a constructor).
+ */
+struct cfg_slot {
+	int i;
+	long long ll;
+	unsigned long long ull;
+	char *str;
+};
+static struct cfg_slot *cfg_slots;
+
+static void *cfg_ptr(const struct cfg_def *d)
+{
+	struct cfg_slot *sl;
+
+	if (d->ptr || d->type == CFG_BIND)
+		return d->ptr;
+	sl = &cfg_slots[cfg_index(d) - CONFIG_OWN_N];
+	switch (d->type) {
+	case CFG_BOOL:
+	case CFG_INT:
+	case CFG_ENUM:
+		return &sl->i;
+	case CFG_LL:
+	case CFG_MEM_LL:
+		return &sl->ll;
+	case CFG_MEM_ULL:
+		return &sl->ull;
+	default:
+		return &sl->str;
+	}
 }
 
 /* ---- parsing helpers ---------------------------------------------------------------------- */
@@ -324,6 +381,55 @@ static int split_words(const char *s, size_t len, const char **w, size_t *wl, in
 }
 
 /*
+ * client-output-buffer-limit: groups of <class> <hard> <soft> <soft_seconds>. Classes not named
+ * keep their current values (Redis updates only the classes given); all groups are checked
+ * before anything is taken, and "master" is refused like Redis.
+ */
+static int obuf_parse(const char *s, size_t len, struct cfg_val *v, char *errbuf, size_t errcap)
+{
+	const char *w[64];
+	size_t wl[64];
+	int n = split_words(s, len, w, wl, 64);
+
+	memcpy(v->obuf, config_obuf_limits, sizeof(v->obuf));
+	if (n <= 0 || n % 4) {
+		snprintf(errbuf, errcap, "Wrong number of arguments in buffer limit configuration.");
+		return -EINVAL;
+	}
+	for (int i = 0; i < n; i += 4) {
+		static const struct {
+			const char *name;
+			int cls;
+		} names[] = { { "normal", OBUF_CLASS_NORMAL }, { "slave", OBUF_CLASS_REPLICA },
+			      { "replica", OBUF_CLASS_REPLICA }, { "pubsub", OBUF_CLASS_PUBSUB } };
+		unsigned long long hard, soft;
+		long long secs;
+		int cls = -1;
+
+		for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+			if (strlen(names[k].name) == wl[i] &&
+			    !strncasecmp(names[k].name, w[i], wl[i]))
+				cls = names[k].cls;
+		if (cls < 0) {
+			snprintf(errbuf, errcap,
+				 "Invalid client class specified in buffer limit configuration.");
+			return -EINVAL;
+		}
+		if (config_parse_memory(w[i + 1], wl[i + 1], &hard) ||
+		    config_parse_memory(w[i + 2], wl[i + 2], &soft) ||
+		    parse_ll(w[i + 3], wl[i + 3], &secs) || secs < 0) {
+			snprintf(errbuf, errcap, "Error in hard, soft or soft_seconds setting in "
+						 "buffer limit configuration.");
+			return -EINVAL;
+		}
+		v->obuf[cls].hard = hard;
+		v->obuf[cls].soft = soft;
+		v->obuf[cls].soft_seconds = secs;
+	}
+	return 0;
+}
+
+/*
  * Parse one value (a single string: CONFIG SET form, or the file's arguments joined by spaces
  * for bind/save) into v. Returns 0, or -EINVAL with *err set to Redis's reason text in errbuf.
  */
@@ -346,6 +452,7 @@ static int cfg_parse(const struct cfg_def *d, const char *s, size_t len, struct 
 		}
 		return 0;
 	case CFG_INT:
+	case CFG_LL:
 		if (parse_ll(s, len, &ll)) {
 			snprintf(errbuf, errcap, "argument couldn't be parsed into an integer");
 			return -EINVAL;
@@ -355,7 +462,7 @@ static int cfg_parse(const struct cfg_def *d, const char *s, size_t len, struct 
 				 d->min, d->max);
 			return -EINVAL;
 		}
-		v->ll = ll > INT_MAX ? INT_MAX : ll;
+		v->ll = (d->type == CFG_INT && ll > INT_MAX) ? INT_MAX : ll;
 		return 0;
 	case CFG_MEM_ULL:
 	case CFG_MEM_LL:
@@ -421,6 +528,24 @@ static int cfg_parse(const struct cfg_def *d, const char *s, size_t len, struct 
 		}
 		return 0;
 	}
+	case CFG_CHECKED: {
+		char *in = strndup(s, len), out[4096];
+		const char *why = "invalid value";
+		int r;
+
+		if (!in)
+			return -ENOMEM;
+		r = d->check(in, out, sizeof(out), &why);
+		free(in);
+		if (r) {
+			snprintf(errbuf, errcap, "%s", why);
+			return -EINVAL;
+		}
+		v->str = strdup(out);
+		return v->str ? 0 : -ENOMEM;
+	}
+	case CFG_OBUF:
+		return obuf_parse(s, len, v, errbuf, errcap);
 	case CFG_SAVE: {
 		const char *w[64];
 		size_t wl[64];
@@ -462,19 +587,24 @@ static void cfg_store(const struct cfg_def *d, struct cfg_val *v)
 	case CFG_BOOL:
 	case CFG_INT:
 	case CFG_ENUM:
-		*(int *)d->ptr = (int)v->ll;
+		*(int *)cfg_ptr(d) = (int)v->ll;
 		break;
 	case CFG_MEM_ULL:
-		*(unsigned long long *)d->ptr = v->ull;
+		*(unsigned long long *)cfg_ptr(d) = v->ull;
 		break;
+	case CFG_LL:
 	case CFG_MEM_LL:
-		*(long long *)d->ptr = v->ll;
+		*(long long *)cfg_ptr(d) = v->ll;
+		break;
+	case CFG_OBUF:
+		memcpy(config_obuf_limits, v->obuf, sizeof(v->obuf));
 		break;
 	case CFG_STRING:
 	case CFG_SENUM:
 	case CFG_SAVE:
-		free(*(char **)d->ptr);
-		*(char **)d->ptr = v->str;
+	case CFG_CHECKED:
+		free(*(char **)cfg_ptr(d));
+		*(char **)cfg_ptr(d) = v->str;
 		v->str = NULL;
 		break;
 	case CFG_BIND:
@@ -496,18 +626,23 @@ static int cfg_snapshot(const struct cfg_def *d, struct cfg_val *v)
 	case CFG_BOOL:
 	case CFG_INT:
 	case CFG_ENUM:
-		v->ll = *(int *)d->ptr;
+		v->ll = *(int *)cfg_ptr(d);
 		return 0;
 	case CFG_MEM_ULL:
-		v->ull = *(unsigned long long *)d->ptr;
+		v->ull = *(unsigned long long *)cfg_ptr(d);
 		return 0;
+	case CFG_LL:
 	case CFG_MEM_LL:
-		v->ll = *(long long *)d->ptr;
+		v->ll = *(long long *)cfg_ptr(d);
+		return 0;
+	case CFG_OBUF:
+		memcpy(v->obuf, config_obuf_limits, sizeof(v->obuf));
 		return 0;
 	case CFG_STRING:
 	case CFG_SENUM:
-	case CFG_SAVE: {
-		const char *s = *(char **)d->ptr;
+	case CFG_SAVE:
+	case CFG_CHECKED: {
+		const char *s = *(char **)cfg_ptr(d);
 
 		v->str = strdup(s ? s : "");
 		return v->str ? 0 : -ENOMEM;
@@ -531,20 +666,31 @@ static void cfg_format(const struct cfg_def *d, char *buf, size_t cap)
 {
 	switch (d->type) {
 	case CFG_BOOL:
-		snprintf(buf, cap, "%s", *(int *)d->ptr ? "yes" : "no");
+		snprintf(buf, cap, "%s", *(int *)cfg_ptr(d) ? "yes" : "no");
 		return;
 	case CFG_INT:
-		snprintf(buf, cap, "%d", *(int *)d->ptr);
+		snprintf(buf, cap, "%d", *(int *)cfg_ptr(d));
 		return;
 	case CFG_MEM_ULL:
-		snprintf(buf, cap, "%llu", *(unsigned long long *)d->ptr);
+		snprintf(buf, cap, "%llu", *(unsigned long long *)cfg_ptr(d));
 		return;
+	case CFG_LL:
 	case CFG_MEM_LL:
-		snprintf(buf, cap, "%lld", *(long long *)d->ptr);
+		snprintf(buf, cap, "%lld", *(long long *)cfg_ptr(d));
 		return;
+	case CFG_OBUF: {
+		size_t off = 0;
+
+		buf[0] = 0;
+		for (int i = 0; i < OBUF_CLASS_N && off < cap; i++)
+			off += snprintf(buf + off, cap - off, "%s%s %llu %llu %lld", i ? " " : "",
+					obuf_class_names[i], config_obuf_limits[i].hard,
+					config_obuf_limits[i].soft, config_obuf_limits[i].soft_seconds);
+		return;
+	}
 	case CFG_ENUM:
 		for (const struct cfg_enum *e = d->enums; e->name; e++)
-			if (e->val == *(int *)d->ptr) {
+			if (e->val == *(int *)cfg_ptr(d)) {
 				snprintf(buf, cap, "%s", e->name);
 				return;
 			}
@@ -552,9 +698,13 @@ static void cfg_format(const struct cfg_def *d, char *buf, size_t cap)
 		return;
 	case CFG_STRING:
 	case CFG_SENUM:
-	case CFG_SAVE: {
-		const char *s = *(char **)d->ptr;
+	case CFG_SAVE:
+	case CFG_CHECKED: {
+		const char *s = *(char **)cfg_ptr(d);
 
+		/* Redis reports dir as the working directory, whatever was configured. */
+		if (d->ptr == &srv.dir && getcwd(buf, cap))
+			return;
 		snprintf(buf, cap, "%s", s ? s : "");
 		return;
 	}
@@ -615,6 +765,18 @@ static int apply_maxmemory(const char **err)
 	return 0;
 }
 
+/* CONFIG SET dir (when enable-protected-configs allows it): chdir like Redis, strerror text. */
+static int apply_dir(const char **err)
+{
+	if (config_booting || !srv.dir || !srv.dir[0])
+		return 0;
+	if (chdir(srv.dir) != 0) {
+		*err = strerror(errno);
+		return -errno;
+	}
+	return 0;
+}
+
 /* Redis clamps hz into [1, 500] instead of refusing. */
 static int apply_hz(const char **err)
 {
@@ -659,10 +821,28 @@ void config_init_defaults(void)
 {
 	char err[256];
 
+	if (!cfg_slots) {
+		cfg_slots = calloc(config_compat_count, sizeof(*cfg_slots));
+		if (!cfg_slots) {
+			fprintf(stderr, "arenakv: out of memory\n");
+			abort();
+		}
+		/* One name, one row, across both tables (an alias is a row of its own). */
+		for (size_t i = 0; i < CONFIG_N; i++)
+			if (config_lookup(cfg_at(i)->name, strlen(cfg_at(i)->name)) != cfg_at(i)) {
+				fprintf(stderr, "arenakv: %s:%d: directive %s defined twice\n",
+					__FILE__, __LINE__, cfg_at(i)->name);
+				abort();
+			}
+	}
 	for (size_t i = 0; i < CONFIG_N; i++) {
-		const struct cfg_def *d = &config_table[i];
+		const struct cfg_def *d = cfg_at(i);
 		struct cfg_val v;
 
+		if (d->alias_of)
+			continue;
+		if (d->type == CFG_OBUF)
+			memset(config_obuf_limits, 0, sizeof(config_obuf_limits));
 		if (cfg_parse(d, d->dflt, strlen(d->dflt), &v, err, sizeof(err))) {
 			fprintf(stderr, "arenakv: bad default for %s: %s\n", d->name, err);
 			abort();
@@ -678,6 +858,82 @@ void config_init_defaults(void)
 		}
 		cfg_store(d, &v);
 	}
+}
+
+/* Is d's current value its default? (compares the CONFIG GET forms) */
+static int cfg_is_default(const struct cfg_def *d)
+{
+	char cur[4096], dfl[4096], err[256];
+	struct cfg_val v, keep;
+	int same;
+
+	if (d->ptr == &srv.dir || cfg_snapshot(d, &keep))
+		return 1;
+	cfg_format(d, cur, sizeof(cur));
+	if (d->type == CFG_OBUF)
+		memset(config_obuf_limits, 0, sizeof(config_obuf_limits));
+	if (cfg_parse(d, d->dflt, strlen(d->dflt), &v, err, sizeof(err))) {
+		cfg_store(d, &keep);
+		return 1;
+	}
+	cfg_store(d, &v);
+	cfg_format(d, dfl, sizeof(dfl));
+	cfg_store(d, &keep);
+	same = !strcmp(cur, dfl);
+	return same;
+}
+
+/* ---- accepted but not implemented: one warning each ---------------------------------------- */
+
+#define CONFIG_MAX_NOTES 64
+static char *config_notes[CONFIG_MAX_NOTES]; /* file-only directives ignored while loading */
+static int config_nnotes;
+
+static void config_note(const char *fmt, ...)
+{
+	va_list ap;
+	char buf[512];
+
+	if (config_nnotes == CONFIG_MAX_NOTES)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	config_notes[config_nnotes] = strdup(buf);
+	if (config_notes[config_nnotes])
+		config_nnotes++;
+}
+
+static void cfg_warn_one(const struct cfg_def *d)
+{
+	char val[512];
+
+	cfg_format(d, val, sizeof(val));
+	log_warning("'%s %s' is accepted but not implemented: %s", d->name, val, d->why);
+}
+
+/* Does this value of d need the warning? Non-default, except `save ""` (no snapshots is
+ * exactly what arenakv does). */
+static int cfg_needs_warning(const struct cfg_def *d)
+{
+	if (!d->why || d->alias_of)
+		return 0;
+	if (d->type == CFG_SAVE && srv.save && !srv.save[0])
+		return 0;
+	return !cfg_is_default(d);
+}
+
+void config_log_unimplemented(void)
+{
+	for (size_t i = 0; i < CONFIG_N; i++)
+		if (cfg_needs_warning(cfg_at(i)))
+			cfg_warn_one(cfg_at(i));
+	for (int i = 0; i < config_nnotes; i++) {
+		log_warning("%s", config_notes[i]);
+		free(config_notes[i]);
+		config_notes[i] = NULL;
+	}
+	config_nnotes = 0;
 }
 
 /* ---- config text parser (files and --options) --------------------------------------------- */
@@ -774,6 +1030,67 @@ static int split_args(const char *line, char *out, char **w, size_t *wl, int max
 	}
 }
 
+static int config_load_depth; /* include nesting */
+static char *read_stream(FILE *f);
+static int config_load_text(const char *text, char *err, size_t errlen, int *errline);
+
+/*
+ * Directives Redis reads only from files and that arenakv ignores. Each is accepted with its
+ * argument count and noted, so config_log_unimplemented() names it: a renamed or disabled
+ * command that still works under its own name is something an operator must be told.
+ */
+static const struct {
+	const char *name;
+	int argc_min, argc_max; /* including the name */
+	const char *why;
+} file_only[] = {
+	{ "rename-command", 3, 3, "arenakv does not rename commands: the command keeps its name" },
+	{ "user", 2, 1000, "arenakv has no ACL users (only requirepass)" },
+	{ "loadmodule", 2, 1000, "arenakv has no modules" },
+	{ "sentinel", 2, 1000, "arenakv has no sentinel mode" },
+	/* deprecated in Redis 7.0, ignored by Redis itself */
+	{ "list-max-ziplist-entries", 2, 2, NULL },
+	{ "list-max-ziplist-value", 2, 2, NULL },
+	{ "lua-replicate-commands", 2, 2, NULL },
+};
+
+/* `include path`: load another file at this point, like Redis (nesting bounded). */
+static int config_include(const char *path, char *err, size_t errlen)
+{
+	FILE *f;
+	char *body;
+	int line = 0, ret;
+
+	if (config_load_depth >= 16) {
+		snprintf(err, errlen, "Too many nested include directives");
+		return -ELOOP;
+	}
+	f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, errlen, "Fatal error, can't open config file '%s': %s", path,
+			 strerror(errno));
+		return -errno;
+	}
+	body = read_stream(f);
+	fclose(f);
+	if (!body) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	config_load_depth++;
+	ret = config_load_text(body, err, errlen, &line);
+	config_load_depth--;
+	free(body);
+	if (ret) {
+		/* Point at the included file: the caller reports the include line itself. */
+		size_t l = strlen(err);
+
+		snprintf(err + l, errlen > l ? errlen - l : 0, " (in '%s' line %d)", path, line);
+		err[strlen(err) + 1] = 0;
+	}
+	return ret;
+}
+
 /* Apply one parsed directive line at load time. 0 or -EINVAL with err filled. */
 static int config_apply_line(char **w, size_t *wl, int n, int *save_seen, char *err, size_t errlen)
 {
@@ -784,10 +1101,30 @@ static int config_apply_line(char **w, size_t *wl, int n, int *save_seen, char *
 	const char *aerr = NULL;
 
 	if (!d) {
+		if (wl[0] == 7 && !strncasecmp(w[0], "include", 7) && n == 2)
+			return config_include(w[1], err, errlen);
+		for (size_t i = 0; i < sizeof(file_only) / sizeof(file_only[0]); i++) {
+			if (strlen(file_only[i].name) != wl[0] ||
+			    strncasecmp(file_only[i].name, w[0], wl[0]) ||
+			    n < file_only[i].argc_min || n > file_only[i].argc_max)
+				continue;
+			if (file_only[i].why) {
+				char args[256];
+				size_t o = 0;
+
+				args[0] = 0;
+				for (int k = 1; k < n && o < sizeof(args); k++)
+					o += snprintf(args + o, sizeof(args) - o, "%s%s",
+						      k > 1 ? " " : "", wl[k] ? w[k] : "\"\"");
+				config_note("'%s %s' is accepted but not implemented: %s",
+					    file_only[i].name, args, file_only[i].why);
+			}
+			return 0;
+		}
 		snprintf(err, errlen, "Bad directive or wrong number of arguments");
 		return -EINVAL;
 	}
-	if (d->type == CFG_BIND || d->type == CFG_SAVE) {
+	if (d->flags & CFG_MULTI) {
 		/* Several arguments joined with spaces. `save` lines accumulate; the first one
 		 * replaces the default, and an empty `save ""` (or a bare --save) clears. */
 		if (d->type == CFG_SAVE && *save_seen && srv.save && srv.save[0] &&
@@ -800,7 +1137,7 @@ static int config_apply_line(char **w, size_t *wl, int n, int *save_seen, char *
 			snprintf(err, errlen, "wrong number of arguments");
 			return -EINVAL;
 		}
-		if (d->type == CFG_BIND && n < 2) {
+		if (n < 2) {
 			snprintf(err, errlen, "wrong number of arguments");
 			return -EINVAL;
 		}
@@ -817,12 +1154,6 @@ static int config_apply_line(char **w, size_t *wl, int n, int *save_seen, char *
 			return -EINVAL;
 	}
 	cfg_store(d, &v);
-	if (d->ptr == &srv.daemonize && srv.daemonize) {
-		snprintf(err, errlen,
-			 "daemonize yes is not supported by arenakv: run it in the foreground "
-			 "under a supervisor");
-		return -EINVAL;
-	}
 	if (d->ptr == &srv.dir && srv.dir[0] && chdir(srv.dir) != 0) {
 		snprintf(err, errlen, "No such file or directory");
 		return -EINVAL;
@@ -844,6 +1175,11 @@ static int config_apply_line(char **w, size_t *wl, int n, int *save_seen, char *
 }
 
 int config_load_string(const char *text, char *err, size_t errlen, int *errline)
+{
+	return config_load_text(text, err, errlen, errline);
+}
+
+static int config_load_text(const char *text, char *err, size_t errlen, int *errline)
 {
 	const char *p = text;
 	int lineno = 0, save_seen = 0;
@@ -1096,20 +1432,21 @@ void config_get_command(struct client *c)
 		const struct arg *p = &c->argv[a];
 
 		if (!has_glob(p->ptr, p->len)) {
-			const struct cfg_def *d = config_find(p->ptr, p->len);
+			const struct cfg_def *d = config_lookup(p->ptr, p->len);
+			size_t k = d ? cfg_index(d) : 0;
 
-			if (d && !matched[d - config_table]) {
-				matched[d - config_table] = 1;
-				keyname[d - config_table] = p->ptr;
-				keylen[d - config_table] = p->len;
+			if (d && !matched[k]) {
+				matched[k] = 1;
+				keyname[k] = p->ptr;
+				keylen[k] = p->len;
 				n++;
 			}
 			continue;
 		}
 		for (size_t i = 0; i < CONFIG_N; i++) {
-			const char *name = config_table[i].name;
+			const char *name = cfg_at(i)->name;
 
-			if (matched[i])
+			if (matched[i] || (cfg_at(i)->flags & CFG_HIDDEN))
 				continue;
 			if (stringmatchlen(p->ptr, (int)p->len, name, (int)strlen(name), 1)) {
 				matched[i] = 1;
@@ -1124,9 +1461,21 @@ void config_get_command(struct client *c)
 		if (!matched[i])
 			continue;
 		reply_bulk(c, keyname[i], keylen[i]);
-		cfg_format(&config_table[i], buf, sizeof(buf));
+		cfg_format(cfg_real(cfg_at(i)), buf, sizeof(buf));
 		reply_cstr(c, buf);
 	}
+}
+
+/* enable-protected-configs: "yes" everyone, "local" clients on a loopback address. */
+static int config_protected_allowed(const struct client *c)
+{
+	const struct cfg_def *d = config_find("enable-protected-configs", 24);
+	int mode = d ? *(int *)cfg_ptr(d) : 0;
+
+	if (mode == 1)
+		return 1;
+	return mode == 2 && (!strncmp(c->addr, "127.", 4) || !strncmp(c->addr, "[::1]", 5) ||
+			     c->fd < 0);
 }
 
 void config_set_command(struct client *c)
@@ -1159,7 +1508,8 @@ void config_set_command(struct client *c)
 				     (int)name->len, name->ptr);
 			goto out;
 		}
-		if (d->flags & (CFG_IMMUTABLE | CFG_PROTECTED)) {
+		if ((d->flags & CFG_IMMUTABLE) ||
+		    ((d->flags & CFG_PROTECTED) && !config_protected_allowed(c))) {
 			reply_errorf(c, "ERR CONFIG SET failed (possibly related to argument '%.*s') - "
 					"can't set %s config",
 				     (int)name->len, name->ptr,
@@ -1210,6 +1560,9 @@ void config_set_command(struct client *c)
 			goto out;
 		}
 	}
+	for (i = 0; i < npairs; i++)
+		if (cfg_needs_warning(defs[i]))
+			cfg_warn_one(defs[i]);
 	reply_ok(c);
 out:
 	for (i = 0; newv && oldv && i < npairs; i++) {
@@ -1232,4 +1585,276 @@ void config_resetstat_command(struct client *c)
 {
 	config_resetstat();
 	reply_ok(c);
+}
+
+/* ---- CONFIG REWRITE ----------------------------------------------------------------------- */
+
+#define REWRITE_SIGNATURE "# Generated by CONFIG REWRITE"
+
+/* A growable array of malloc'd lines. */
+struct rw_lines {
+	char **v;
+	int *owner;	/* per line: row index it holds the value of, -1 none (comment, unknown) */
+	int n, cap;
+};
+
+static int rw_push(struct rw_lines *l, char *line, int owner)
+{
+	if (!line)
+		return -ENOMEM;
+	if (l->n == l->cap) {
+		int cap = l->cap ? l->cap * 2 : 64;
+		char **nv = realloc(l->v, cap * sizeof(*nv));
+		int *no;
+
+		if (!nv) {
+			free(line);
+			return -ENOMEM;
+		}
+		l->v = nv;
+		no = realloc(l->owner, cap * sizeof(*no));
+		if (!no) {
+			free(line);
+			return -ENOMEM;
+		}
+		l->owner = no;
+		l->cap = cap;
+	}
+	l->v[l->n] = line;
+	l->owner[l->n++] = owner;
+	return 0;
+}
+
+static void rw_free(struct rw_lines *l)
+{
+	for (int i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	free(l->owner);
+	memset(l, 0, sizeof(*l));
+}
+
+/* Redis's rewriteConfigFormatMemory: the largest of gb/mb/kb that divides, else bytes. */
+static void fmt_memory(char *buf, size_t cap, unsigned long long v)
+{
+	static const struct {
+		const char *unit;
+		unsigned long long mul;
+	} u[] = { { "gb", 1ULL << 30 }, { "mb", 1ULL << 20 }, { "kb", 1ULL << 10 } };
+
+	for (size_t i = 0; i < sizeof(u) / sizeof(u[0]); i++)
+		if (v && v % u[i].mul == 0) {
+			snprintf(buf, cap, "%llu%s", v / u[i].mul, u[i].unit);
+			return;
+		}
+	snprintf(buf, cap, "%llu", v);
+}
+
+/*
+ * The lines that describe d's current value, as Redis's rewrite writes them: one line for most,
+ * one per pair for save, one per class for client-output-buffer-limit. Strings are quoted the
+ * way the loader unquotes them. Returns the count (<= max) or -ENOMEM.
+ */
+static int rw_value_lines(const struct cfg_def *d, char **out, int max)
+{
+	char val[4096], line[8192];
+	int n = 0;
+
+	switch (d->type) {
+	case CFG_MEM_LL:
+	case CFG_MEM_ULL:
+		fmt_memory(val, sizeof(val), d->type == CFG_MEM_LL
+				     ? (unsigned long long)*(long long *)cfg_ptr(d)
+				     : *(unsigned long long *)cfg_ptr(d));
+		snprintf(line, sizeof(line), "%s %s", d->name, val);
+		break;
+	case CFG_STRING:
+	case CFG_CHECKED:
+		cfg_format(d, val, sizeof(val));
+		/* free-form strings are quoted like Redis; canonical checked values are plain
+		 * words unless empty */
+		if (val[0] && ((d->flags & CFG_MULTI) ||
+			       (d->type == CFG_CHECKED && !strpbrk(val, " \"'\\#")))) {
+			snprintf(line, sizeof(line), "%s %s", d->name, val);
+		} else {
+			size_t off = snprintf(line, sizeof(line), "%s ", d->name);
+
+			cat_repr(line, off, sizeof(line), val);
+		}
+		break;
+	case CFG_SAVE: {
+		const char *w[64];
+		size_t wl[64];
+		int k = split_words(srv.save, strlen(srv.save), w, wl, 64);
+
+		if (k <= 0) {
+			out[n] = strdup("save \"\"");
+			return out[n] ? 1 : -ENOMEM;
+		}
+		for (int i = 0; i + 1 < k && n < max; i += 2) {
+			snprintf(line, sizeof(line), "save %.*s %.*s", (int)wl[i], w[i],
+				 (int)wl[i + 1], w[i + 1]);
+			if (!(out[n++] = strdup(line)))
+				return -ENOMEM;
+		}
+		return n;
+	}
+	case CFG_OBUF:
+		for (int i = 0; i < OBUF_CLASS_N && n < max; i++) {
+			char h[32], s[32];
+
+			fmt_memory(h, sizeof(h), config_obuf_limits[i].hard);
+			fmt_memory(s, sizeof(s), config_obuf_limits[i].soft);
+			snprintf(line, sizeof(line), "%s %s %s %s %lld", d->name, obuf_class_names[i],
+				 h, s, config_obuf_limits[i].soft_seconds);
+			if (!(out[n++] = strdup(line)))
+				return -ENOMEM;
+		}
+		return n;
+	default:
+		cfg_format(d, val, sizeof(val));
+		if (d->ptr == &srv.dir) {
+			size_t off = snprintf(line, sizeof(line), "%s ", d->name);
+
+			cat_repr(line, off, sizeof(line), val);
+		} else {
+			snprintf(line, sizeof(line), "%s %s", d->name, val);
+		}
+		break;
+	}
+	out[0] = strdup(line);
+	return out[0] ? 1 : -ENOMEM;
+}
+
+/* Read the old file into lines, noting which lines hold a known directive. Missing file: empty,
+ * as Redis (the rewrite then creates it). */
+static int rw_read_old(const char *path, struct rw_lines *l)
+{
+	FILE *f = fopen(path, "r");
+	char *body, *p;
+	int ret = 0;
+
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	body = read_stream(f);
+	fclose(f);
+	if (!body)
+		return -ENOMEM;
+	for (p = body; *p && !ret;) {
+		char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		char *line = strndup(p, len), *scratch = malloc(len + 1), *w[256];
+		size_t wl[256];
+		const char *t = line;
+		int owner = -1, n;
+
+		p = nl ? nl + 1 : p + len;
+		if (!line || !scratch) {
+			free(line);
+			free(scratch);
+			ret = -ENOMEM;
+			break;
+		}
+		while (*t == ' ' || *t == '\t')
+			t++;
+		if (!strncmp(t, REWRITE_SIGNATURE, strlen(REWRITE_SIGNATURE))) {
+			free(line);
+			free(scratch);
+			continue;
+		}
+		if (*t && *t != '#') {
+			n = split_args(t, scratch, w, wl, 256);
+			if (n > 0) {
+				const struct cfg_def *d = config_find(w[0], wl[0]);
+
+				if (d)
+					owner = (int)cfg_index(d);
+			}
+		}
+		free(scratch);
+		ret = rw_push(l, line, owner);
+	}
+	free(body);
+	return ret;
+}
+
+int config_rewrite(char *err, size_t errlen)
+{
+	struct rw_lines l = { 0 }, added = { 0 };
+	char tmp[4200];
+	struct stat st;
+	FILE *f = NULL;
+	int ret, fd;
+
+	if (!srv.configfile) {
+		snprintf(err, errlen, "The server is running without a config file");
+		return -ENOENT;
+	}
+	ret = rw_read_old(srv.configfile, &l);
+	for (size_t i = 0; i < CONFIG_N && !ret; i++) {
+		const struct cfg_def *d = cfg_at(i);
+		char *nv[16];
+		int k, next = 0, in_file = 0;
+
+		if (d->alias_of)
+			continue;
+		for (int j = 0; j < l.n; j++)
+			in_file |= l.owner[j] == (int)i;
+		/* Options at their default stay out of a file that does not name them. */
+		if (!in_file && d->ptr != &srv.dir && cfg_is_default(d))
+			continue;
+		k = rw_value_lines(d, nv, 16);
+		if (k < 0) {
+			ret = k;
+			break;
+		}
+		for (int j = 0; j < k; j++) {
+			/* Take the next old line of this option, else append at the end. */
+			while (next < l.n && l.owner[next] != (int)i)
+				next++;
+			if (next < l.n) {
+				free(l.v[next]);
+				l.v[next] = nv[j];
+				l.owner[next] = -2; /* rewritten */
+			} else if (!ret) {
+				ret = rw_push(&added, nv[j], -1);
+			} else {
+				free(nv[j]);
+			}
+		}
+	}
+	if (ret)
+		goto out;
+	snprintf(tmp, sizeof(tmp), "%s.tmp-%d", srv.configfile, (int)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		ret = -errno;
+		if (fd >= 0)
+			close(fd);
+		goto out;
+	}
+	if (stat(srv.configfile, &st) == 0)
+		(void)fchmod(fd, st.st_mode & 07777);
+	for (int j = 0; j < l.n; j++)
+		if (l.owner[j] < 0) /* orphaned old lines of a rewritten option are dropped */
+			fprintf(f, "%s\n", l.v[j]);
+	if (added.n) {
+		fprintf(f, "%s\n", REWRITE_SIGNATURE);
+		for (int j = 0; j < added.n; j++)
+			fprintf(f, "%s\n", added.v[j]);
+	}
+	if (fflush(f) || fsync(fileno(f)))
+		ret = -errno;
+	if (fclose(f) && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, srv.configfile))
+		ret = -errno;
+	if (ret)
+		unlink(tmp);
+out:
+	if (ret)
+		snprintf(err, errlen, "%s", strerror(-ret));
+	rw_free(&l);
+	rw_free(&added);
+	return ret;
 }

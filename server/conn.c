@@ -36,6 +36,11 @@
  * maxmemory for CMD_DENYOOM (and EXEC of a DENYOOM transaction) -> MULTI queueing -> call.
  * Rejections inside MULTI flag the transaction (EXECABORT at EXEC).
  *
+ * client-output-buffer-limit (normal class; config.c holds the limits): the backlog of a client
+ * is checked after every batch of commands, after every write completion and by the cron, as
+ * Redis does after each reply: over the hard limit, or over the soft limit for longer than its
+ * seconds, the client is closed without flushing and one line is logged.
+ *
  * Closing is two-phase so no engine completion ever touches freed memory: conn_close() unlinks,
  * the engine cancels, conn_release() frees. A client that must be closed while a command of
  * another client runs (CLIENT KILL) is only flagged CLIENT_CLOSE_ASAP and closed before the
@@ -512,11 +517,52 @@ static void conn_process_input(struct client *c)
 }
 
 /*
+ * client-output-buffer-limit for the normal class (Redis's checkClientOutputBufferLimits): the
+ * soft timer starts when the backlog first exceeds the soft limit and resets once it is back
+ * under. Flags the client CLIENT_CLOSE_ASAP and logs once; returns 1 when it must close.
+ */
+static int conn_obuf_check(struct client *c)
+{
+	const struct config_obuf_limit *lim = &config_obuf_limits[OBUF_CLASS_NORMAL];
+	unsigned long long used = obuf_pending(&c->out);
+	int hard = 0, soft = 0;
+
+	if (c->fd < 0 || (c->flags & CLIENT_CLOSE_ASAP) || c->state == CONN_CLOSED)
+		return 0;
+	if (lim->hard && used >= lim->hard)
+		hard = 1;
+	if (lim->soft && used >= lim->soft) {
+		long long now = clock_unix_ms();
+
+		if (!c->obuf_soft_since_ms)
+			c->obuf_soft_since_ms = now;
+		else if (now - c->obuf_soft_since_ms > lim->soft_seconds * 1000)
+			soft = 1;
+		/* Redis closes at once when the soft limit has 0 seconds */
+		if (lim->soft_seconds == 0)
+			soft = 1;
+	} else {
+		c->obuf_soft_since_ms = 0;
+	}
+	if (!hard && !soft)
+		return 0;
+	log_warning("Client id=%llu addr=%s laddr=%s name=%s age=%lld idle=%lld omem=%llu "
+		    "cmd=%s scheduled to be closed ASAP for overcoming of output buffer limits.",
+		    (unsigned long long)c->id, c->addr, c->laddr, c->name ? c->name : "",
+		    (clock_unix_ms() - c->ctime_ms) / 1000,
+		    (clock_unix_ms() - c->last_interaction_ms) / 1000, used,
+		    c->lastcmd ? c->lastcmd->name : "NULL");
+	conn_close_asap(c);
+	return 1;
+}
+
+/*
  * Decide the next state after input was processed or output was written, and tell the engine.
  * May close (and free) c: callers return right after.
  */
 static void conn_settle(struct client *c)
 {
+	conn_obuf_check(c);
 	if (c->flags & CLIENT_CLOSE_ASAP) {
 		conn_close(c);
 		return;
@@ -684,6 +730,7 @@ void conn_write_done(struct client *c, long n)
 		return;
 	}
 	obuf_consume(&c->out, (size_t)n);
+	conn_obuf_check(c);
 	if (n > 0)
 		c->last_interaction_ms = clock_unix_ms(); /* Redis: a client we write to is not idle */
 	c->net_out_bytes += n;
@@ -725,10 +772,17 @@ static void conn_clients_cron(void)
 	long long now = clock_unix_ms();
 	struct client *c, *next;
 
-	if (!srv.timeout)
+	const struct config_obuf_limit *lim = &config_obuf_limits[OBUF_CLASS_NORMAL];
+
+	if (!srv.timeout && !lim->soft)
 		return;
 	for (c = srv.clients; c; c = next) {
 		next = c->next;
+		/* a slow reader over the soft limit may get no new output to trigger the check */
+		if (lim->soft && conn_obuf_check(c))
+			continue;
+		if (!srv.timeout)
+			continue;
 		if (now - c->last_interaction_ms > (long long)srv.timeout * 1000) {
 			log_verbose("Closing idle client id=%llu addr=%s",
 				    (unsigned long long)c->id, c->addr);

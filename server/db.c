@@ -50,6 +50,7 @@
 #include "db.h"
 #include "layout.h"
 #include "multi.h"
+#include "zset.h"
 
 #ifndef DB_EXPIRE_KEYS_PER_LOOP
 #define DB_EXPIRE_KEYS_PER_LOOP 20 /* keys with a deadline sampled per round (Redis: 20) */
@@ -420,11 +421,12 @@ int db_exists(int dbid, const void *key, size_t klen)
 
 /* ---- creating and linking ------------------------------------------------------------------ */
 
-struct kv_entry *db_new_string(int dbid, const void *key, size_t klen, const void *val, size_t vlen,
-			       size_t vcap)
+struct kv_entry *db_new_entry(int dbid, __u8 type, const void *key, size_t klen, size_t vlen,
+			      size_t vcap)
 {
 	struct kv_entry *e;
 
+	(void)dbid; /* htab stamps the table's tag when linking */
 	if (vcap < vlen)
 		vcap = vlen;
 	if (klen > UINT32_MAX || vcap > UINT32_MAX)
@@ -434,15 +436,23 @@ struct kv_entry *db_new_string(int dbid, const void *key, size_t klen, const voi
 	 * cross the limit are left to db_evict_for_write() before the next write.) */
 	if (srv.maxmemory && (unsigned long long)klen + vlen > srv.maxmemory)
 		return NULL;
-	e = kv_new(KV_STRING, key, (__u32)klen, (__u32)vlen, (__u32)vcap);
+	e = kv_new(type, key, (__u32)klen, (__u32)vlen, (__u32)vcap);
 	if (!e)
 		return NULL;
 	/* Unpublished (seq odd) until db_link(): written freely, no seqlock needed. */
-	if (val && vlen)
-		memcpy((void *)kv_val(e), val, vlen);
 	e->vlen = (__u32)vlen;
 	e->expire_ns = 0;
 	e->access = db_access_initial();
+	return e;
+}
+
+struct kv_entry *db_new_string(int dbid, const void *key, size_t klen, const void *val, size_t vlen,
+			       size_t vcap)
+{
+	struct kv_entry *e = db_new_entry(dbid, KV_STRING, key, klen, vlen, vcap);
+
+	if (e && val && vlen)
+		memcpy((void *)kv_val(e), val, vlen);
 	return e;
 }
 
@@ -533,6 +543,7 @@ struct kv_entry *db_grow_string(int dbid, struct kv_entry *e, size_t vcap)
 	if (!nw)
 		return NULL;
 	nw->access = e->access;
+	nw->flags |= e->flags & DB_HINT_RAW; /* the same value, just more room */
 	/* db_link keeps the deadline through KEEPTTL and cannot fail when replacing. */
 	if (db_link(dbid, nw, e, 0, DB_SET_KEEPTTL))
 		return NULL;
@@ -551,6 +562,7 @@ int db_clone_entry(int dstdb, const struct kv_entry *e, const void *newkey, size
 	if (!nw)
 		return -ENOMEM;
 	nw->access = e->access;
+	nw->flags |= e->flags & DB_HINT_RAW; /* COPY keeps the encoding */
 	*out = nw;
 	return 0;
 }
@@ -569,6 +581,7 @@ int db_rename_entry(int dbid, struct kv_entry *e, const void *newkey, size_t new
 		return -ENOMEM;
 	nw->expire_ns = e->expire_ns; /* unpublished: htab counts it when linking */
 	nw->access = e->access;
+	nw->flags = (__u8)((nw->flags & ~DB_HINT_RAW) | (e->flags & DB_HINT_RAW));
 	/* New name first, then the old one goes: at every instant a reader finds the value under
 	 * at least one of the names. */
 	if (dst_old) {
@@ -1164,5 +1177,9 @@ int db_evict_for_write(void)
 
 size_t db_entry_mem_usage(const struct kv_entry *e)
 {
-	return (size_t)kv_mem_usage(e);
+	size_t n = (size_t)kv_mem_usage(e);
+
+	if (e->type == KV_ZSET)
+		n += (size_t)zset_mem_usage(zset_of(e)); /* the nodes the key owns */
+	return n;
 }

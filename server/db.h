@@ -53,6 +53,18 @@
 #define DB_STRING_MAX (512ULL * 1024 * 1024) /* Redis's largest string: 512 MiB */
 #endif
 
+/*
+ * OBJECT ENCODING history: Redis reports "raw" for a string edited by APPEND, SETRANGE, SETBIT or
+ * built by BITOP whatever its content. The index reserves a server-owned hint bit in
+ * kv_entry.flags for it (readers ignore it); set on unpublished entries or inside the seqlock,
+ * kept by COPY RENAME MOVE and growth, cleared by INCR. 0 (no-op) on an index without the bit.
+ */
+#ifdef KV_F_HINT_RAW
+#define DB_HINT_RAW KV_F_HINT_RAW
+#else
+#define DB_HINT_RAW 0
+#endif
+
 /* Lookup flags. */
 #define DB_LOOKUP_NOTOUCH  0x1 /* don't update the LRU/LFU access clock */
 #define DB_LOOKUP_NOSTATS  0x2 /* don't count keyspace hits/misses */
@@ -82,6 +94,14 @@ struct kv_entry *db_lookup_write(struct client *c, const struct arg *key);
 /* No stats, no access-clock update: for MEMORY USAGE, WATCH, TYPE-like introspection. */
 struct kv_entry *db_lookup_nostats(int dbid, const void *key, size_t klen);
 int db_exists(int dbid, const void *key, size_t klen);
+
+/*
+ * Allocate an unlinked, unpublished entry of any type (KV_STRING, KV_ZSET) with vlen bytes of
+ * value (left for the caller to fill) and room for vcap >= vlen: kv_new() plus the checks and
+ * the access clock below. Same rules as db_new_string(); link it with db_link().
+ */
+struct kv_entry *db_new_entry(int dbid, __u8 type, const void *key, size_t klen, size_t vlen,
+			      size_t vcap);
 
 /*
  * Allocate an unlinked string entry holding key and val (vlen bytes copied, val may be NULL to

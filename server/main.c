@@ -4,6 +4,12 @@
  *
  * Start-up order and why:
  *   1. configuration (file, then --options): everything below reads srv;
+ *   1b. `daemonize yes`: fork at once, as Redis does, before any fd, map or thread exists, so the
+ *      child owns everything it creates; the parent exits 0 without waiting for the child to
+ *      listen (a supervisor or test waits for the pidfile and a PONG). The child starts a new
+ *      session and points stdin/stdout/stderr at /dev/null (the log goes to logfile if set,
+ *      otherwise nowhere, like Redis); the pidfile is written after the listeners are up and
+ *      defaults to ARENAKV_DEFAULT_PIDFILE when daemonized;
  *   2. signals: SIGPIPE and SIGHUP ignored as in Redis (a peer closing mid-write is an EPIPE,
  *      not a death), SIGTERM and SIGINT only set srv.shutdown_asap; the loop's wait returns
  *      EINTR and it exits after the current batch;
@@ -18,6 +24,7 @@
  * process exits 0. Any start-up failure logs the reason and exits 1, as redis-server does.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -36,6 +43,11 @@
 #include "log.h"
 #include "loop.h"
 #include "udp.h"
+
+#ifndef ARENAKV_DEFAULT_PIDFILE
+/* Redis uses /var/run/redis.pid; a different name so arenakv never clobbers a real Redis's. */
+#define ARENAKV_DEFAULT_PIDFILE "/var/run/arenakv.pid"
+#endif
 
 #define RESERVED_FDS 32 /* Redis's CONFIG_MIN_RESERVED_FDS: logs, listeners, BPF, the ring */
 
@@ -131,6 +143,34 @@ static void make_runid(void)
 	srv.runid[40] = 0;
 }
 
+/* Redis's daemonize(): the parent exits, the child continues in a new session on /dev/null. */
+static void daemonize(void)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0) {
+		fprintf(stderr, "arenakv: fork for daemonize failed: %s\n", strerror(errno));
+		exit(1);
+	}
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		log_warning("setsid: %s", strerror(errno));
+	fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		if (dup2(fd, STDIN_FILENO) < 0 || dup2(fd, STDOUT_FILENO) < 0 ||
+		    dup2(fd, STDERR_FILENO) < 0)
+			log_warning("redirecting stdio to /dev/null: %s", strerror(errno));
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	if (!srv.pidfile || !srv.pidfile[0]) {
+		free(srv.pidfile);
+		srv.pidfile = strdup(ARENAKV_DEFAULT_PIDFILE);
+	}
+}
+
 static int write_pidfile(void)
 {
 	FILE *f;
@@ -153,6 +193,8 @@ int main(int argc, char **argv)
 
 	config_init_defaults();
 	config_load_argv(argc, argv);
+	if (srv.daemonize)
+		daemonize();
 	srv.pid = getpid();
 	srv.start_time_ms = clock_unix_ms();
 	srv.lastsave_unix = srv.start_time_ms / 1000;
@@ -169,6 +211,7 @@ int main(int argc, char **argv)
 			    "to specify a config file use %s /path/to/redis.conf",
 			    argv[0]);
 	log_set_role('M');
+	config_log_unimplemented();
 
 	if (setup_signals()) {
 		log_warning("Failed to install signal handlers: %s", strerror(errno));
@@ -203,9 +246,6 @@ int main(int argc, char **argv)
 	}
 	log_notice("Running mode=standalone, port=%d, event loop=%s.", srv.port,
 		   srv.io_engine_name);
-	if (srv.appendonly)
-		log_warning("appendonly yes is accepted for compatibility, but arenakv has no AOF: "
-			    "nothing is persisted");
 	log_warning("Server initialized");
 	ret = conn_listeners_open();
 	if (ret) {

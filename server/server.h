@@ -167,6 +167,8 @@ struct client {
 	struct loop_conn *lc;		/* engine-private state */
 	__u64 cmds_processed;		/* commands executed by this client */
 	__u64 net_in_bytes, net_out_bytes;
+	long long obuf_soft_since_ms;	/* conn.c: unix ms the output backlog first went over
+					 * the soft client-output-buffer-limit, 0 = under it */
 };
 
 /* ---- the server --------------------------------------------------------------------------- */

@@ -742,6 +742,8 @@ static void cmd_object(struct client *c)
 	if (arg_is(sub, "encoding")) {
 		if (e->type == KV_ZSET)
 			reply_cstr(c, "skiplist");
+		else if (e->flags & DB_HINT_RAW)
+			reply_cstr(c, "raw"); /* edited in place (APPEND, SETRANGE, ...) */
 		else if (e->vlen <= 20 && !string2ll(db_str(e), e->vlen, &v))
 			reply_cstr(c, "int");
 		else if (e->vlen <= 44)
@@ -772,8 +774,9 @@ static void cmd_object(struct client *c)
 			    srv.maxmemory_policy == MAXMEMORY_ALLKEYS_RANDOM ||
 			    srv.maxmemory_policy == MAXMEMORY_VOLATILE_RANDOM ||
 			    srv.maxmemory_policy == MAXMEMORY_VOLATILE_TTL;
-		if (e->type == KV_STRING && shared_ok && e->vlen <= 20 &&
-		    !string2ll(db_str(e), e->vlen, &v) && v >= 0 && v < OBJECT_SHARED_INTEGERS)
+		if (e->type == KV_STRING && shared_ok && !(e->flags & DB_HINT_RAW) &&
+		    e->vlen <= 20 && !string2ll(db_str(e), e->vlen, &v) && v >= 0 &&
+		    v < OBJECT_SHARED_INTEGERS)
 			reply_int(c, OBJECT_SHARED_REFCOUNT);
 		else
 			reply_int(c, 1);

@@ -963,14 +963,22 @@ static void config_resetstat_sub(struct client *c)
 	config_resetstat_command(c);
 }
 
-static void config_rewrite(struct client *c)
+static void config_rewrite_sub(struct client *c)
 {
-	if (!srv.configfile) {
+	char err[256];
+	int ret = config_rewrite(err, sizeof(err));
+
+	if (ret == -ENOENT && !srv.configfile) {
 		reply_error(c, "ERR The server is running without a config file");
 		return;
 	}
-	/* The config module keeps no round-trippable copy of the file's comments and order. */
-	reply_error(c, "ERR Rewriting config file: Operation not supported");
+	if (ret) {
+		log_warning("CONFIG REWRITE failed: %s", err);
+		reply_errorf(c, "ERR Rewriting config file: %s", err);
+		return;
+	}
+	log_notice("CONFIG REWRITE executed with success.");
+	reply_ok(c);
 }
 
 static void config_help(struct client *c)
@@ -998,7 +1006,7 @@ static const struct srv_subcmd config_subs[] = {
 	  "Set configuration parameters to the given values", "2.0.0" },
 	{ "resetstat", config_resetstat_sub, 2, SUB_ADMIN,
 	  "Reset the stats returned by INFO", "2.0.0" },
-	{ "rewrite", config_rewrite, 2, SUB_ADMIN,
+	{ "rewrite", config_rewrite_sub, 2, SUB_ADMIN,
 	  "Rewrite the configuration file with the in memory configuration", "2.8.0" },
 	{ "help", config_help, 2, CMD_LOADING | CMD_STALE,
 	  "Show helpful text about the different subcommands", "5.0.0" },

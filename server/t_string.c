@@ -5,8 +5,8 @@
  * SETRANGE INCR DECR INCRBY DECRBY INCRBYFLOAT LCS SETBIT GETBIT BITCOUNT BITPOS BITOP.
  *
  * A string value is vlen raw bytes at kv_val(e) (binary safe, up to proto-max-bulk-len, at
- * most 512 MiB by default), with kv_vcap(e) >= vlen bytes of room. Redis keeps small integers encoded;
- * we always keep the decimal text, which is what a BPF reader wants to see.
+ * most 512 MiB by default), with kv_vcap(e) >= vlen bytes of room. Redis keeps small integers
+ * encoded; we always keep the decimal text, which is what a BPF reader wants to see.
  *
  * Every write follows one of two shapes, both from db.h:
  *  - replace: build the complete new value in a fresh unlinked entry (db_new_string), then
@@ -500,6 +500,12 @@ static void cmd_append(struct client *c)
 		db_edit_begin(e);
 		memcpy((char *)kv_val(e) + e->vlen, val->ptr, val->len);
 		e->vlen = (__u32)newlen;
+		e->flags |= DB_HINT_RAW; /* Redis: APPEND leaves a raw sds */
+		db_edit_end(c->db, e);
+	} else if (DB_HINT_RAW && !(e->flags & DB_HINT_RAW)) {
+		/* Even APPEND k "" converts the value to raw in Redis. */
+		db_edit_begin(e);
+		e->flags |= DB_HINT_RAW;
 		db_edit_end(c->db, e);
 	}
 	reply_int(c, (long long)newlen);
@@ -586,6 +592,7 @@ static void cmd_setrange(struct client *c)
 		}
 		memset((char *)kv_val(e), 0, (size_t)offset);
 		memcpy((char *)kv_val(e) + offset, val->ptr, val->len);
+		e->flags |= DB_HINT_RAW; /* unpublished: no seqlock needed */
 		if (db_link(c->db, e, NULL, 0, 0)) {
 			str_reply_oom(c);
 			return;
@@ -612,6 +619,7 @@ static void cmd_setrange(struct client *c)
 		memset((char *)kv_val(e) + e->vlen, 0, (size_t)offset - e->vlen);
 	memcpy((char *)kv_val(e) + offset, val->ptr, val->len);
 	e->vlen = (__u32)need;
+	e->flags |= DB_HINT_RAW;
 	db_edit_end(c->db, e);
 	reply_int(c, (long long)need);
 }
@@ -632,6 +640,7 @@ static int str_store_text(struct client *c, struct kv_entry *e, const char *p, s
 		db_edit_begin(e);
 		memcpy((char *)kv_val(e), p, n);
 		e->vlen = (__u32)n;
+		e->flags &= (__u8)~DB_HINT_RAW; /* a fresh number, as Redis makes a new object */
 		db_edit_end(c->db, e);
 		return 0;
 	}
@@ -980,6 +989,7 @@ static void cmd_setbit(struct client *c)
 		memset((char *)kv_val(e), 0, need);
 		if (on)
 			((unsigned char *)kv_val(e))[byte] |= (unsigned char)(1 << bit);
+		e->flags |= DB_HINT_RAW;
 		if (db_link(c->db, e, NULL, 0, 0)) {
 			str_reply_oom(c);
 			return;
@@ -999,6 +1009,7 @@ static void cmd_setbit(struct client *c)
 	if (need > e->vlen)
 		memset((char *)kv_val(e) + e->vlen, 0, need - e->vlen);
 	e->vlen = (__u32)need;
+	e->flags |= DB_HINT_RAW;
 	if (on)
 		((unsigned char *)kv_val(e))[byte] |= (unsigned char)(1 << bit);
 	else
@@ -1293,6 +1304,7 @@ static void cmd_bitop(struct client *c)
 			}
 			out[i] = v;
 		}
+		nw->flags |= DB_HINT_RAW; /* Redis builds the result as a raw sds */
 		old = db_lookup_write(c, dest);
 		if (db_link(c->db, nw, old, 0, 0)) {
 			free(src);

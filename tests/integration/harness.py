@@ -56,6 +56,7 @@ START_TIMEOUT = 15.0	# seconds until the first PONG
 STOP_GRACE = 10.0	# seconds between SIGTERM and SIGKILL
 
 _live_servers = []
+_all_dirs = []		# every Server's temporary directory, removed at exit
 
 
 def server_binary():
@@ -117,6 +118,7 @@ class Server:
 		self.proc = None
 		self.port = None
 		self.dir = tempfile.mkdtemp(prefix="arenakv-test-")
+		_all_dirs.append(self.dir)
 		self.logpath = os.path.join(self.dir, "server.log")
 
 	def start(self):
@@ -231,6 +233,8 @@ class Server:
 def _stop_all():
 	for s in list(_live_servers):
 		s.stop()
+	for d in _all_dirs:
+		shutil.rmtree(d, ignore_errors=True)
 
 
 # ---- raw RESP connection --------------------------------------------------------------------

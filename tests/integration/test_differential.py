@@ -16,9 +16,11 @@ What: starts redis-server (--save '' --appendonly no) and arenakv-server on free
     inline, valid commands mixed with protocol errors, split at random byte boundaries) and
     compares everything each server sent back and whether it closed the connection; then the
     same with requirepass, after random AUTH/HELLO attempts (the pre-AUTH limits).
-Requests are written as raw RESP on raw sockets and replies are read as raw bytes, so reply
-types (status vs bulk, integer vs bulk, RESP3 encodings) and exact error texts are compared,
-not what a client library makes of them.
+Requests are written as raw RESP on raw sockets (one in ten as an inline command line, binary
+arguments as quoted hex escapes) and replies are read as raw bytes, so reply types (status vs
+bulk, integer vs bulk, RESP3 encodings) and exact error texts are compared, not what a client
+library makes of them. SCAN is compared as the set of keys a full iteration returns (cursors
+are each server's own), with its option errors byte for byte.
 
 Why: redis-server is the specification. Hand-written tests check the cases someone thought of;
 a differential run checks the combinations nobody did (an option order, an error precedence,
@@ -145,6 +147,21 @@ def parse_reply(buf, pos=0):
 	raise ValueError("not a RESP reply type: %r" % buf[pos - len(line) - 3:pos])
 
 
+SAFE_INLINE = set(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-+.:*?[]^!_#$%&@~/,;<>=()")
+
+
+def encode_inline(args):
+	"""The same request as an inline command line: bare words where safe, otherwise double
+	quotes with \\xHH escapes (sdssplitargs syntax), so any binary argument can be sent."""
+	out = []
+	for a in args:
+		if a and all(c in SAFE_INLINE for c in a):
+			out.append(a)
+		else:
+			out.append(b'"' + b"".join(b"\\x%02x" % c for c in a) + b'"')
+	return b" ".join(out) + b"\r\n"
+
+
 class Wire:
 	"""A raw connection: send bytes, read one reply as (raw bytes, tree). Reading is linear
 	in the reply size: the buffer is a bytearray and a reply is re-parsed only once the
@@ -158,8 +175,8 @@ class Wire:
 	def close(self):
 		self.s.close()
 
-	def call(self, args):
-		self.s.sendall(encode(*args))
+	def call(self, args, inline=False):
+		self.s.sendall(encode_inline(args) if inline else encode(*args))
 		return self.reply()
 
 	def reply(self):
@@ -814,6 +831,7 @@ class Differential(unittest.TestCase):
 					raw, tree = w.call([b"HELLO", b"3"])
 					self.assertEqual(tree[0], b"%", raw)
 			gen = Gen(seed)
+			inline_rng = random.Random(seed * 7 + 1)	# which commands go inline
 			hist = []
 			queued = None		# commands queued since MULTI on #0 (from redis's replies)
 			for i in range(n):
@@ -830,13 +848,15 @@ class Differential(unittest.TestCase):
 						time.sleep(SHORT_SLEEP)
 						hist.append(("sleep %.3f" % SHORT_SLEEP, b"", b""))
 						continue
+					inl = False
 					if cmd[0] == FULLSCAN:
 						ra, ta = full_scan(a[conn], cmd[1:])
 						rb, tb = full_scan(b[conn], cmd[1:])
 					else:
-						ra, ta = a[conn].call(cmd)
-						rb, tb = b[conn].call(cmd)
-					hist.append(([b"#1"] + cmd if conn else cmd, ra, rb))
+						inl = inline_rng.random() < 0.1
+						ra, ta = a[conn].call(cmd, inl)
+						rb, tb = b[conn].call(cmd, inl)
+					hist.append(([b"#1"] * conn + [b"(inline)"] * inl + cmd, ra, rb))
 					inner = []
 					ok = same_reply(cmd, ra, ta, rb, tb, None if conn else queued, inner)
 					self.known += inner

@@ -204,6 +204,27 @@ class Expire(harness.ServerTestCase):
 		self.assertEqual(r.get("keep"), b"v")
 		r1.close()
 
+	def test_active_expiry_spares_live_keys(self):
+		# many keys, one in three with a short TTL: the active cycle removes exactly those
+		r = self.r
+		p = r.pipeline(transaction=False)
+		for i in range(6000):
+			if i % 3 == 0:
+				p.set("m:%d" % i, i, px=100)
+			elif i % 3 == 1:
+				p.set("m:%d" % i, i, ex=1000)
+			else:
+				p.set("m:%d" % i, i)
+		p.execute()
+		ok = harness.wait_for(lambda: r.dbsize() == 4000, timeout=15)
+		self.assertTrue(ok, "dbsize %d, expected 4000 after the short TTLs" % r.dbsize())
+		p = r.pipeline(transaction=False)
+		for i in range(6000):
+			p.exists("m:%d" % i)
+		self.assertEqual(p.execute(), [0 if i % 3 == 0 else 1 for i in range(6000)])
+		_, flat = harness.parse_info(self.raw.execute_command("INFO", "keyspace"))
+		self.assertTrue(flat["db0"].startswith("keys=4000,expires=2000,"), flat["db0"])
+
 	def test_commands_that_keep_or_clear_ttl(self):
 		r = self.r
 		keep = {

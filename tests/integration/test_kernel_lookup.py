@@ -175,6 +175,32 @@ class KernelLookup(harness.ServerTestCase):
 		got = p.execute()
 		self.assertEqual(got, [None if i % 2 == 0 else b"val-%d" % i for i in range(2000)])
 
+	def test_evicted_keys_miss(self):
+		# under maxmemory eviction the kernel sees exactly the surviving keys
+		r = self.r
+		used = harness.info_field(self.raw, "used_memory", "memory")
+		r.config_set("maxmemory-policy", "allkeys-random")
+		r.config_set("maxmemory", str(used + 4 * 1024 * 1024))
+		try:
+			for b in range(0, 1500, 50):
+				p = r.pipeline(transaction=False)
+				for i in range(b, b + 50):
+					p.set("ev:%d" % i, (b"%06d" % i) * 1700)
+				p.execute()
+			self.assertGreater(harness.info_field(self.raw, "evicted_keys", "stats"), 0)
+		finally:
+			r.config_set("maxmemory", "0")
+			r.config_set("maxmemory-policy", "noeviction")
+		p = self.raw.pipeline(transaction=False)
+		for i in range(1500):
+			p.execute_command("GET", "ev:%d" % i)
+			p.execute_command("ARENAKV.KGET", "ev:%d" % i)
+		res = p.execute()
+		gets, kgets = res[::2], res[1::2]
+		self.assertEqual(kgets, gets)
+		self.assertIn(None, gets)
+		self.assertTrue(any(g is not None for g in gets))
+
 	def test_databases_and_swapdb(self):
 		s = self.server.sock()
 		s.cmd("SELECT", "3")

@@ -114,6 +114,28 @@ class Keys(harness.ServerTestCase):
 		extra = seen_set - base
 		self.assertTrue(all(k.startswith(b"new:") for k in extra))
 
+	def test_scan_while_deleting(self):
+		# Keys present for the whole iteration are returned even while most other keys are
+		# deleted under it (the table may shrink); deleted keys may or may not appear.
+		r = self.r
+		keep = {b"keep:%d" % i for i in range(500)}
+		drop = [b"drop:%d" % i for i in range(5000)]
+		p = r.pipeline(transaction=False)
+		for k in list(keep) + drop:
+			p.set(k, 1)
+		p.execute()
+		seen, cursor, i = set(), 0, 0
+		while True:
+			cursor, batch = r.scan(cursor, count=25)
+			seen.update(batch)
+			if i < len(drop):
+				r.delete(*drop[i:i + 400])
+				i += 400
+			if cursor == 0:
+				break
+		self.assertEqual(keep - seen, set(), "keys present throughout were missed")
+		self.assertTrue(all(k.startswith(b"keep:") or k.startswith(b"drop:") for k in seen))
+
 	def test_scan_match_count_type(self):
 		r = self.r
 		for i in range(200):

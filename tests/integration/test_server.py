@@ -451,6 +451,34 @@ class Server(harness.ServerTestCase):
 		s.close()
 		other.close()
 
+	def test_watch_swapdb_flushdb(self):
+		# SWAPDB and FLUSHDB invalidate a WATCH only for keys that exist in the databases
+		# involved (Redis touches existing keys only)
+		r = self.r
+		r1 = self.server.client(db=1)
+		s = self.server.sock()
+		other = self.server.client()
+		r1.set("k", "in-db1")				# absent in db0, present in db1
+		s.cmd("WATCH", "k")
+		other.swapdb(0, 1)
+		s.cmd("MULTI")
+		s.cmd("PING")
+		self.assertIsNone(s.cmd("EXEC"), "SWAPDB brought a watched key in")
+		s.cmd("WATCH", "absent-everywhere")
+		other.swapdb(0, 1)
+		s.cmd("MULTI")
+		s.cmd("PING")
+		self.assertEqual(s.cmd("EXEC"), [("simple", "PONG")])
+		r.set("f", "1")
+		s.cmd("WATCH", "f")
+		other.flushdb()
+		s.cmd("MULTI")
+		s.cmd("PING")
+		self.assertIsNone(s.cmd("EXEC"), "FLUSHDB deleted a watched key")
+		s.close()
+		other.close()
+		r1.close()
+
 	def test_redis_py_pipeline(self):
 		r = self.r
 		p = r.pipeline()				# transaction=True: MULTI/EXEC

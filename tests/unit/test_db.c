@@ -371,6 +371,30 @@ static void test_keys(void)
 	expect("KEYS o?l[xy]", "*1\r\n$4\r\nonly\r\n");
 	expect("KEYS x*", "*0\r\n");
 	expect("SCAN 0 TYPE zset", "*2\r\n$1\r\n0\r\n*0\r\n");
+
+	/* OBJECT ENCODING by content, and "raw" after in-place edits when the index has the hint
+	 * bit (DB_HINT_RAW != 0); redis-server 7.0.15 answers the raw column. */
+	expect("SET oe 12", OK);
+	expect("OBJECT ENCODING oe", "$3\r\nint\r\n");
+	expect("OBJECT REFCOUNT oe", ":2147483647\r\n");
+	expect("APPEND oe \"\"", ":2\r\n");
+	expect("OBJECT ENCODING oe", DB_HINT_RAW ? "$3\r\nraw\r\n" : "$3\r\nint\r\n");
+	expect("INCR oe", ":13\r\n");
+	expect("OBJECT ENCODING oe", "$3\r\nint\r\n");
+	expect("SET oe abc", OK);
+	expect("OBJECT ENCODING oe", "$6\r\nembstr\r\n");
+	expect("SETBIT oe 1 1", ":1\r\n");
+	expect("RENAME oe oe2", OK);
+	expect("OBJECT ENCODING oe2", DB_HINT_RAW ? "$3\r\nraw\r\n" : "$6\r\nembstr\r\n");
+	expect("OBJECT ENCODING nokey", NIL);
+	expect("OBJECT FOO oe2", "-ERR unknown subcommand 'FOO'. Try OBJECT HELP.\r\n");
+	expect("OBJECT ENCODING",
+	       "-ERR wrong number of arguments for 'object|encoding' command\r\n");
+	expect("OBJECT FREQ oe2",
+	       "-ERR An LFU maxmemory policy is not selected, access frequency not "
+	       "tracked. Please note that when switching between policies at runtime "
+	       "LRU and LFU data will take some time to adjust.\r\n");
+	expect("DEL oe2", ":1\r\n");
 	expect("SCAN 0 TYPE string", "*2\r\n$1\r\n0\r\n*1\r\n$4\r\nonly\r\n");
 }
 

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * kbench.h - the only contract between bpf/kbench.bpf.c and the benchmarks that run it
+ * (bench/kernel_lookup.c, bench/live_frames.c). Compiled by clang -target bpf and by the host
+ * compiler; the _Static_asserts keep both sides on one layout.
+ *
+ * What is measured and why it looks like this: docs/PERFORMANCE.md, "In-kernel lookups".
+ *
+ * Maps and globals of kbench.bpf.c (who writes what):
+ *  - kb_keys   ARRAY[nkeys] of struct kb_key: the benchmark's keys, written by user space before
+ *              any run, read by the programs. Every key is KB_KLEN bytes; the rest of the slot
+ *              is slack the BPF xxh64 loop may read past the key (docs/BPF.md), so a program
+ *              hands the map value itself to the arena reader, no copy.
+ *  - kb_hash   HASH[nkeys] struct kb_key.k (KB_KLEN bytes) -> struct kb_val: the same keys and
+ *              values as the arena table, written by user space, for the comparison.
+ *  - kb_frames ARRAY[nframes] of struct kb_frame: one prebuilt GET request frame per key, for
+ *              the live-frames run (user space writes, kb_live reads).
+ *  - kb_prog   PROG_ARRAY[1]: slot 0 = the real fast-path program (fastpath.bpf.c fp_xdp).
+ *  - kb_ctl    (.bss) run parameters, written by user space between runs.
+ *  - kb_res    (.bss) counters the programs add to; user space reads them between runs. The
+ *              lookup programs run one at a time on one CPU (test_run), so plain adds; the
+ *              peer program may run on another CPU and uses atomic adds.
+ */
+#ifndef ARENAKV_BPF_KBENCH_H
+#define ARENAKV_BPF_KBENCH_H
+
+#if defined(__BPF__) || defined(__bpf__)
+/* vmlinux.h already defines the __u* types. */
+#else
+#include <linux/types.h>
+#endif
+
+#ifndef KB_KLEN
+#define KB_KLEN 16 /* key length of every benchmark key ("key:%012u") */
+#endif
+#ifndef KB_VLEN
+#define KB_VLEN 32 /* value length */
+#endif
+#define KB_KEY_SLOT  64	 /* struct kb_key size: KB_KEY_READ + xxh64's 32-byte overread */
+#define KB_KEY_READ  32	 /* longest key the kbench reader hashes (multiple of 32) */
+#define KB_VAL_MAX   64	 /* value bytes the kbench reader copies at most */
+#define KB_FRAME_MAX 128 /* bytes of a prebuilt request frame */
+#define KB_BATCH_MAX (1 << 20)
+
+enum kb_mode {
+	KB_RANDOM = 0, /* key index from a xorshift64 PRNG, modulo nkeys */
+	KB_HOT = 1,    /* always key 0 */
+};
+
+struct kb_key {
+	__u8 k[KB_KLEN];
+	__u8 slack[KB_KEY_SLOT - KB_KLEN];
+};
+
+/* kb_hash's key: the KB_KLEN key bytes alone. */
+struct kb_hkey {
+	__u8 k[KB_KLEN];
+};
+
+struct kb_val {
+	__u8 v[KB_VLEN];
+};
+
+struct kb_frame {
+	__u32 len; /* frame bytes in data; all frames of one run have the same length */
+	__u32 pad;
+	__u8 data[KB_FRAME_MAX];
+};
+
+/* Run parameters (user space writes before a run). */
+struct kb_ctl {
+	__u32 nkeys;   /* keys (and frames) in use, >= 1 */
+	__u32 mode;    /* enum kb_mode */
+	__u32 batch;   /* lookups per program run (bpf_loop iterations), 1..KB_BATCH_MAX */
+	__u32 db;      /* arena database the keys are in */
+	__u64 rnd;     /* PRNG state, carried from run to run (never 0) */
+};
+
+/* Counters (programs add; user space zeroes and reads between runs). */
+struct kb_res {
+	__u64 lookups; /* lookups attempted */
+	__u64 hits;    /* found, value copied */
+	__u64 misses;  /* not found (must stay 0: every key is present) */
+	__u64 doubts;  /* arena reader in doubt (-EAGAIN) or other error */
+	__u64 bytes;   /* value bytes copied (a check that the copy really ran) */
+	__u64 live_runs;    /* kb_live runs */
+	__u64 live_badlen;  /* kb_live frames whose length was not the template's */
+	__u64 live_nocall;  /* kb_live tail calls that failed (no program in kb_prog) */
+	__u64 peer_rx;	    /* frames the peer veth's program saw (replies delivered) */
+	__u64 peer_rx_reply; /* of which UDP from the fast-path port (kernel replies) */
+};
+
+#define kb_static_assert(cond, msg) _Static_assert(cond, msg)
+kb_static_assert(sizeof(struct kb_key) == KB_KEY_SLOT, "kb_key layout");
+kb_static_assert(KB_KLEN <= KB_KEY_READ && KB_KEY_READ % 32 == 0, "key bound");
+kb_static_assert(KB_KEY_SLOT >= KB_KEY_READ + 32, "xxh64 overread slack");
+kb_static_assert(KB_VLEN + 8 <= KB_VAL_MAX, "value bound (8-byte copy loop)");
+kb_static_assert(sizeof(struct kb_frame) == 8 + KB_FRAME_MAX, "kb_frame layout");
+kb_static_assert(sizeof(struct kb_ctl) == 24, "kb_ctl layout");
+kb_static_assert(sizeof(struct kb_res) == 80, "kb_res layout");
+
+#endif /* ARENAKV_BPF_KBENCH_H */
