@@ -91,7 +91,7 @@ static inline int kb_arena_fill(int db, __u32 n)
 }
 
 /*
- * Open kbench on the live arena with kb_keys/kb_hash sized for nkeys and kb_frames for
+ * Open kbench on the live arena with kb_keys/kb_hash sized for nkeys and kb_patch for
  * nframes (>= 1), the peer verdict and fast-path port set, and load it. NULL on error
  * (message printed).
  */
@@ -115,7 +115,7 @@ static inline struct kbench *kb_open(__u32 nkeys, __u32 nframes, __u32 peer_verd
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.kb_hash, nkeys ? nkeys : 1);
 	if (!err)
-		err = bpf_map__set_max_entries(skel->maps.kb_frames, nframes ? nframes : 1);
+		err = bpf_map__set_max_entries(skel->maps.kb_patch, nframes ? nframes : 1);
 	if (!err) {
 		skel->rodata->kb_peer_verdict = peer_verdict;
 		skel->rodata->kb_port = port;

@@ -59,8 +59,8 @@ static double median(double *v, __u32 n)
  * One test_run of prog: REPEAT runs of BATCH lookups in mode. *ns = mean ns per lookup.
  * 0, -EIO when a lookup did not hit (printed), or -errno from test_run.
  */
-static int kernel_run(struct bpf_program *prog, int check_hits, __u32 mode,
-		      const struct opts *o, double *ns)
+static int kernel_run(struct bpf_program *prog, int check_hits, __u32 mode, const struct opts *o,
+		      double *ns)
 {
 	static __u8 frame[64];
 	LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = frame, .data_size_in = sizeof(frame),
@@ -77,7 +77,8 @@ static int kernel_run(struct bpf_program *prog, int check_hits, __u32 mode,
 	if (t.retval != 1 /* XDP_DROP */ || r->lookups != want ||
 	    (check_hits && (r->hits != want || r->bytes != want * KB_VLEN))) {
 		fprintf(stderr,
-			"%s: lookups %llu (want %llu) hits %llu misses %llu doubts %llu bytes %llu ret %u\n",
+			"%s: lookups %llu (want %llu) hits %llu misses %llu doubts %llu bytes %llu "
+			"ret %u\n",
 			bpf_program__name(prog), (unsigned long long)r->lookups,
 			(unsigned long long)want, (unsigned long long)r->hits,
 			(unsigned long long)r->misses, (unsigned long long)r->doubts,
@@ -117,7 +118,8 @@ static int kernel_side(const struct opts *o)
 			for (int p = 0; p < 3; p++) {
 				double med = median(v[m][p], o->rounds);
 
-				printf("kernel %-5s %-6s %.1f", names[p], m ? "random" : "hot", med);
+				printf("kernel %-5s %-6s %.1f", names[p], m ? "random" : "hot",
+				       med);
 				if (p)
 					printf(" net %.1f", med - base);
 				printf(" (min %.1f max %.1f)\n", v[m][p][0],
@@ -172,7 +174,7 @@ static int user_run(int which, __u32 mode, const __u8 (*keys)[KB_KLEN], const st
 static int user_side(const struct opts *o)
 {
 	static const char *const names[3] = {"htab_read", "htab_find", "syscall"};
-	__u8 (*keys)[KB_KLEN] = malloc((size_t)o->keys * KB_KLEN);
+	__u8(*keys)[KB_KLEN] = malloc((size_t)o->keys * KB_KLEN);
 	double *v[2][3];
 	int err = 0;
 
@@ -206,29 +208,50 @@ static int user_side(const struct opts *o)
 
 int main(int argc, char **argv)
 {
-	struct opts o = {.keys = 100000, .batch = 256, .repeat = 400, .rounds = 5,
-			 .user_n = 4000000, .sys_n = 400000, .cpu = 1};
+	struct opts o = {.keys = 100000,
+			 .batch = 256,
+			 .repeat = 400,
+			 .rounds = 5,
+			 .user_n = 4000000,
+			 .sys_n = 400000,
+			 .cpu = 1};
 	int c, err;
 
 	while ((c = getopt(argc, argv, "k:b:r:R:u:s:c:")) != -1) {
 		unsigned long v = strtoul(optarg, NULL, 0);
 
 		switch (c) {
-		case 'k': o.keys = (__u32)v; break;
-		case 'b': o.batch = (__u32)v; break;
-		case 'r': o.repeat = (__u32)v; break;
-		case 'R': o.rounds = (__u32)v; break;
-		case 'u': o.user_n = (__u32)v; break;
-		case 's': o.sys_n = (__u32)v; break;
-		case 'c': o.cpu = atoi(optarg); break;
+		case 'k':
+			o.keys = (__u32)v;
+			break;
+		case 'b':
+			o.batch = (__u32)v;
+			break;
+		case 'r':
+			o.repeat = (__u32)v;
+			break;
+		case 'R':
+			o.rounds = (__u32)v;
+			break;
+		case 'u':
+			o.user_n = (__u32)v;
+			break;
+		case 's':
+			o.sys_n = (__u32)v;
+			break;
+		case 'c':
+			o.cpu = atoi(optarg);
+			break;
 		default:
-			fprintf(stderr, "usage: %s [-k keys] [-b batch] [-r repeat] [-R rounds] "
-					"[-u user_n] [-s syscall_n] [-c cpu]\n", argv[0]);
+			fprintf(stderr,
+				"usage: %s [-k keys] [-b batch] [-r repeat] [-R rounds] "
+				"[-u user_n] [-s syscall_n] [-c cpu]\n",
+				argv[0]);
 			return 2;
 		}
 	}
-	if (!o.keys || !o.batch || o.batch > KB_BATCH_MAX || !o.repeat || !o.rounds ||
-	    !o.user_n || !o.sys_n) {
+	if (!o.keys || !o.batch || o.batch > KB_BATCH_MAX || !o.repeat || !o.rounds || !o.user_n ||
+	    !o.sys_n) {
 		fprintf(stderr, "bad arguments\n");
 		return 2;
 	}

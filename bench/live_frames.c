@@ -15,11 +15,13 @@
  * program still detaches explicitly on every path (one cleanup).
  *
  * Keyspace: KEYS keys inserted with the index's writer API (kbench_common.h). One request
- * frame per key is prebuilt (IPv4/UDP, valid checksums, the fast path's header, a RESP GET) and
- * stored in kb_frames. The injected program is kb_live (bpf/kbench.bpf.c): it writes the frame
- * of the next key (hot: key 0; random: xorshift64 over KEYS) over the packet, because live mode
- * recycles pages without restoring their bytes and an XDP_TX'd page holds a reply, then
- * tail-calls fp_xdp. Its overhead is measured alone (kb_prog slot empty: restore, then
+ * frame per key is built in full here (IPv4/UDP, valid checksums, the fast path's header, a
+ * RESP GET); the kernel gets the frame of key 0 as a template (kb_tmpl) and, per key, the bytes
+ * that differ (kb_patch), and this program checks that template + patch rebuilds every frame
+ * exactly. The injected program is kb_live (bpf/kbench.bpf.c): it writes the frame of the next
+ * key (hot: key 0; random: xorshift64 over KEYS) over the packet, because live mode recycles
+ * pages without restoring their bytes and an XDP_TX'd page holds a reply, then tail-calls
+ * fp_xdp. Its overhead is measured alone (kb_prog slot empty: restore, then
  * XDP_DROP) and printed as the "driver" row; the fast path's rows include it, so they are a
  * slight underestimate of fp_xdp alone.
  *
@@ -27,7 +29,10 @@
  * the number of runs, and the peer must have received that many replies from the fast-path
  * port; otherwise the row says so (a rate of passed or lost frames is not a fast-path rate).
  * Rates: runs / wall time of the test_run call ("Mpps"), and 1000 / the kernel's mean ns per
- * run ("Mpps kernel", which excludes time the test_run loop was descheduled).
+ * run ("Mpps kernel", which excludes time the test_run loop was descheduled). "prog_ns" is the
+ * injected program's own mean run time from the kernel's BPF stats, enabled for one extra
+ * round per row (not counted in the rates): kb_live plus the tail-called program, without the
+ * transmit path.
  *
  * Usage: live_frames [-k KEYS] [-n FRAMES_PER_RUN] [-R ROUNDS] [-c CPU] [-p]
  *        (defaults 100000 2000000 3 1). Exit 77 when BPF arenas, a private netns, veth or
@@ -55,7 +60,7 @@
 
 static struct kbench *kb;
 static struct fastpath *fp;
-static int ncpus, if_srv, if_cli, peer_attached;
+static int ncpus, if_srv, if_cli, peer_attached, stats_fd = -1;
 
 /* ---- frames --------------------------------------------------------------------------------- */
 
@@ -125,7 +130,8 @@ static __u32 build_get(__u8 *f, __u32 i, const __u8 *mac_srv, const __u8 *mac_cl
 	return 14 + 20 + 8 + plen;
 }
 
-/* ---- set-up ----------------------------------------------------------------------------------- */
+/* ---- set-up -----------------------------------------------------------------------------------
+ */
 
 static int sh(const char *cmd)
 {
@@ -173,8 +179,8 @@ static int make_topology(void)
 
 static int fp_setup(void)
 {
-	struct fp_config cfg = {.flags = FP_CFG_ENABLED, .port = PORT, .lfu_log_factor = 10,
-				.lfu_decay_time = 1};
+	struct fp_config cfg = {
+	    .flags = FP_CFG_ENABLED, .port = PORT, .lfu_log_factor = 10, .lfu_decay_time = 1};
 	struct fp_lpm4 k4 = {.prefixlen = 8, .addr = {10, 0, 0, 0}};
 	__u32 zero = 0;
 	__u8 one = 1;
@@ -192,7 +198,8 @@ static int fp_setup(void)
 	return err;
 }
 
-/* ---- runs ------------------------------------------------------------------------------------- */
+/* ---- runs -------------------------------------------------------------------------------------
+ */
 
 static void fp_counters_read(__u64 *c)
 {
@@ -209,30 +216,47 @@ static void fp_counters_read(__u64 *c)
 }
 
 struct live_res {
-	double mpps, mpps_kernel;
+	double mpps, mpps_kernel, prog_ns;
 	__u64 runs, requests, hits, peer, peer_reply;
 	int ok;
 };
 
-/* One live test_run of prog (kb_live or fp_xdp) on n frames, mode hot/random. */
-static int live_run(struct bpf_program *prog, __u32 mode, __u32 n, const struct kb_frame *first,
-		    int want_hits, struct live_res *r)
+/* run_time_ns and run_cnt of a program (kernel BPF stats; 0 when they are off). */
+static void prog_stats(struct bpf_program *prog, __u64 *ns, __u64 *cnt)
 {
-	struct xdp_md ctx = {.data_end = first->len, .ingress_ifindex = (__u32)if_srv};
-	LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = first->data, .data_size_in = first->len,
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	*ns = *cnt = 0;
+	if (!bpf_prog_get_info_by_fd(bpf_program__fd(prog), &info, &len)) {
+		*ns = info.run_time_ns;
+		*cnt = info.run_cnt;
+	}
+}
+
+/* One live test_run of prog (kb_live or fp_xdp) on n frames, mode hot/random. */
+static int live_run(struct bpf_program *prog, __u32 mode, __u32 n, const __u8 *first, int want_hits,
+		    struct live_res *r)
+{
+	struct xdp_md ctx = {.data_end = KB_FRAME_LEN, .ingress_ifindex = (__u32)if_srv};
+	LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = first, .data_size_in = KB_FRAME_LEN,
 		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = n,
 		    .flags = BPF_F_TEST_XDP_LIVE_FRAMES);
-	__u64 before[FP_C_MAX], after[FP_C_MAX], t0, t1;
+	__u64 before[FP_C_MAX], after[FP_C_MAX], t0, t1, ns0, c0, ns1, c1;
 	int err;
 
 	memset(&kb->bss->kb_res, 0, sizeof(kb->bss->kb_res));
 	kb->bss->kb_ctl.mode = mode;
 	fp_counters_read(before);
+	prog_stats(prog, &ns0, &c0);
 	t0 = kb_now_ns();
 	err = bpf_prog_test_run_opts(bpf_program__fd(prog), &t);
 	t1 = kb_now_ns();
 	if (err)
 		return err;
+	prog_stats(prog, &ns1, &c1);
+	r->prog_ns = c1 > c0 ? (double)(ns1 - ns0) / (double)(c1 - c0) : 0;
 	usleep(20000); /* let the peer's NAPI drain what is still queued */
 	fp_counters_read(after);
 	r->runs = n;
@@ -244,7 +268,8 @@ static int live_run(struct bpf_program *prog, __u32 mode, __u32 n, const struct 
 	r->mpps_kernel = t.duration ? 1e3 / t.duration : 0;
 	r->ok = want_hits ? r->hits == n && r->requests == n && r->peer_reply == n : 1;
 	if (want_hits && !r->ok) {
-		printf("#   %s: requests %llu hits %llu peer %llu replies %llu of %u runs; not answered:",
+		printf("#   %s: requests %llu hits %llu peer %llu replies %llu of %u runs; not "
+		       "answered:",
 		       bpf_program__name(prog), (unsigned long long)r->requests,
 		       (unsigned long long)r->hits, (unsigned long long)r->peer,
 		       (unsigned long long)r->peer_reply, n);
@@ -266,10 +291,11 @@ static int cmp_res(const void *a, const void *b)
 
 /* ROUNDS runs of one row; print the median round (by wall-clock Mpps). */
 static int row(const char *name, struct bpf_program *prog, __u32 mode, __u32 n, __u32 rounds,
-	       const struct kb_frame *first, int want_hits)
+	       const __u8 *first, int want_hits)
 {
-	struct live_res r[16];
+	struct live_res r[17];
 	int err = 0, ok = 1;
+	double prog_ns;
 
 	if (rounds > 16)
 		rounds = 16;
@@ -277,18 +303,32 @@ static int row(const char *name, struct bpf_program *prog, __u32 mode, __u32 n, 
 		err = live_run(prog, mode, n, first, want_hits, &r[i]);
 		ok &= r[i].ok;
 	}
+	/*
+	 * One more round with the kernel's BPF run-time stats on (kernel.bpf_stats_enabled while
+	 * stats_fd is open; they cost every BPF program on the machine a clock read, so only for
+	 * this round): the injected program's own ns per frame, without the transmit path.
+	 */
+	if (!err) {
+		stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+		err = live_run(prog, mode, n, first, want_hits, &r[rounds]);
+		if (stats_fd >= 0)
+			close(stats_fd);
+		stats_fd = -1;
+		ok &= r[rounds].ok;
+	}
 	if (err) {
 		fprintf(stderr, "%s: test_run: %d\n", name, err);
 		return err;
 	}
+	prog_ns = r[rounds].prog_ns;
 	qsort(r, rounds, sizeof(r[0]), cmp_res);
 	printf("live %-14s %-6s Mpps %.3f (min %.3f max %.3f) Mpps_kernel %.3f hits %llu/%llu "
-	       "replies_at_peer %llu%s\n",
+	       "replies_at_peer %llu peer_rx %llu prog_ns %.1f%s\n",
 	       name, mode == KB_HOT ? "hot" : "random", r[rounds / 2].mpps, r[0].mpps,
 	       r[rounds - 1].mpps, r[rounds / 2].mpps_kernel,
 	       (unsigned long long)r[rounds / 2].hits, (unsigned long long)r[rounds / 2].runs,
-	       (unsigned long long)r[rounds / 2].peer_reply,
-	       want_hits ? (ok ? "" : " NOT-ALL-ANSWERED") : "");
+	       (unsigned long long)r[rounds / 2].peer_reply, (unsigned long long)r[rounds / 2].peer,
+	       prog_ns, want_hits ? (ok ? "" : " NOT-ALL-ANSWERED") : "");
 	return 0;
 }
 
@@ -297,17 +337,28 @@ int main(int argc, char **argv)
 	__u32 keys = 100000, n = 2000000, rounds = 3, zero = 0;
 	int c, err, cpu = 1, peer_pass = 0, fd;
 	__u8 mac_srv[6], mac_cli[6];
-	struct kb_frame *fr = NULL;
+	__u8 frame[KB_FRAME_MAX], first[KB_FRAME_MAX];
 
 	while ((c = getopt(argc, argv, "k:n:R:c:p")) != -1) {
 		switch (c) {
-		case 'k': keys = (__u32)strtoul(optarg, NULL, 0); break;
-		case 'n': n = (__u32)strtoul(optarg, NULL, 0); break;
-		case 'R': rounds = (__u32)strtoul(optarg, NULL, 0); break;
-		case 'c': cpu = atoi(optarg); break;
-		case 'p': peer_pass = 1; break;
+		case 'k':
+			keys = (__u32)strtoul(optarg, NULL, 0);
+			break;
+		case 'n':
+			n = (__u32)strtoul(optarg, NULL, 0);
+			break;
+		case 'R':
+			rounds = (__u32)strtoul(optarg, NULL, 0);
+			break;
+		case 'c':
+			cpu = atoi(optarg);
+			break;
+		case 'p':
+			peer_pass = 1;
+			break;
 		default:
-			fprintf(stderr, "usage: %s [-k keys] [-n frames] [-R rounds] [-c cpu] [-p]\n",
+			fprintf(stderr,
+				"usage: %s [-k keys] [-n frames] [-R rounds] [-c cpu] [-p]\n",
 				argv[0]);
 			return 2;
 		}
@@ -346,18 +397,37 @@ int main(int argc, char **argv)
 		err = -EINVAL;
 		goto cleanup;
 	}
-	fr = calloc(keys, sizeof(*fr));
-	if (!fr) {
-		err = -ENOMEM;
+	if (build_get(first, 0, mac_srv, mac_cli) != KB_FRAME_LEN) {
+		fprintf(stderr, "frame layout differs from kbench.h\n");
+		err = -EINVAL;
 		goto cleanup;
 	}
+	memcpy(kb->bss->kb_tmpl.w, first, KB_FRAME_LEN);
 	for (__u32 i = 0; i < keys && !err; i++) {
-		fr[i].len = build_get(fr[i].data, i, mac_srv, mac_cli);
-		if (bpf_map_update_elem(bpf_map__fd(kb->maps.kb_frames), &i, &fr[i], 0))
+		struct kb_patch p = {0};
+		__u8 again[KB_FRAME_MAX];
+
+		if (build_get(frame, i, mac_srv, mac_cli) != KB_FRAME_LEN) {
+			err = -EINVAL;
+			break;
+		}
+		memcpy(p.key, frame + KB_OFF_KEY, KB_KLEN);
+		memcpy(&p.id, frame + KB_OFF_REQ_ID, 4);
+		memcpy(&p.csum, frame + KB_OFF_UDP_CSUM, 2);
+		/* what kb_live will write must be this very frame */
+		memcpy(again, first, KB_FRAME_LEN);
+		memcpy(again + KB_OFF_KEY, p.key, KB_KLEN);
+		memcpy(again + KB_OFF_REQ_ID, &p.id, 4);
+		memcpy(again + KB_OFF_UDP_CSUM, &p.csum, 2);
+		if (memcmp(again, frame, KB_FRAME_LEN)) {
+			fprintf(stderr, "template + patch != frame of key %u\n", i);
+			err = -EINVAL;
+		} else if (bpf_map_update_elem(bpf_map__fd(kb->maps.kb_patch), &i, &p, 0)) {
 			err = -errno;
+		}
 	}
 	if (err) {
-		fprintf(stderr, "kb_frames fill: %d\n", err);
+		fprintf(stderr, "kb_patch fill: %d\n", err);
 		goto cleanup;
 	}
 	kb->bss->kb_ctl.nkeys = keys;
@@ -370,32 +440,43 @@ int main(int argc, char **argv)
 	}
 	peer_attached = 1;
 	printf("# keys %u frames/run %u rounds %u cpu %d frame %u bytes peer %s load %.2f\n", keys,
-	       n, rounds, cpu, fr[0].len, peer_pass ? "XDP_PASS" : "XDP_DROP", kb_loadavg());
+	       n, rounds, cpu, KB_FRAME_LEN, peer_pass ? "XDP_PASS" : "XDP_DROP", kb_loadavg());
 
 	/* The driver alone: restore the frame, no program in kb_prog, XDP_DROP. */
-	err = row("driver-only", kb->progs.kb_live, KB_HOT, n, rounds, &fr[0], 0);
+	err = row("driver-only", kb->progs.kb_live, KB_HOT, n, rounds, first, 0);
 	if (!err)
-		err = row("driver-only", kb->progs.kb_live, KB_RANDOM, n, rounds, &fr[0], 0);
+		err = row("driver-only", kb->progs.kb_live, KB_RANDOM, n, rounds, first, 0);
+	/* The transmit path alone: driver, MAC swap, XDP_TX, the peer. */
+	fd = bpf_program__fd(kb->progs.kb_tx);
+	if (!err && bpf_map_update_elem(bpf_map__fd(kb->maps.kb_prog), &zero, &fd, 0)) {
+		err = -errno;
+		fprintf(stderr, "kb_prog <- kb_tx: %d\n", err);
+	}
+	if (!err)
+		err = row("tx-only", kb->progs.kb_live, KB_HOT, n, rounds, first, 0);
+	if (!err)
+		err = row("tx-only", kb->progs.kb_live, KB_RANDOM, n, rounds, first, 0);
 	fd = bpf_program__fd(fp->progs.fp_xdp);
 	if (!err && bpf_map_update_elem(bpf_map__fd(kb->maps.kb_prog), &zero, &fd, 0)) {
 		err = -errno;
 		fprintf(stderr, "kb_prog <- fp_xdp: %d\n", err);
 	}
 	if (!err)
-		err = row("fastpath", kb->progs.kb_live, KB_HOT, n, rounds, &fr[0], 1);
+		err = row("fastpath", kb->progs.kb_live, KB_HOT, n, rounds, first, 1);
 	if (!err)
-		err = row("fastpath", kb->progs.kb_live, KB_RANDOM, n, rounds, &fr[0], 1);
+		err = row("fastpath", kb->progs.kb_live, KB_RANDOM, n, rounds, first, 1);
 	/* fp_xdp injected directly, without the driver: shows what page recycling does. */
 	if (!err)
-		err = row("fp_xdp-direct", fp->progs.fp_xdp, KB_HOT, n / 4 ? n / 4 : 1, 1, &fr[0],
-			  1);
+		err =
+		    row("fp_xdp-direct", fp->progs.fp_xdp, KB_HOT, n / 4 ? n / 4 : 1, 1, first, 1);
 	printf("# load %.2f at the end\n", kb_loadavg());
 cleanup:
+	if (stats_fd >= 0)
+		close(stats_fd);
 	if (peer_attached && bpf_xdp_detach(if_cli, XDP_FLAGS_DRV_MODE, NULL))
 		fprintf(stderr, "detach from " IF_CLI " failed\n");
 	kbench__destroy(kb);
 	fp_load_destroy(fp);
 	arena_teardown();
-	free(fr);
 	return err == 77 ? 77 : err ? 1 : 0;
 }

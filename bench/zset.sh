@@ -20,7 +20,8 @@
 # disables). Both servers get the same commands, clients, request counts and data.
 #
 # Usage: bench/zset.sh   (env: ARENAKV_BUILD, ARENAKV_SERVER, REDIS_SERVER, N=100000
-#        ROUNDS=3 CLIENTS=50 MEMBERS=100000 PIPE=1 PIN=1)
+#        ROUNDS=3 CLIENTS=50 MEMBERS=100000 PIPE=1 PIN=1, ARENAKV_ARGS="..." extra arguments for
+#        arenakv-server only, e.g. "--fastpath-mode off")
 # Self-check: ARENAKV_SERVER=/usr/bin/redis-server must give ratios near 1.
 # Invariant: every server started here is stopped on exit (trap), by its own PID.
 set -euo pipefail
@@ -38,6 +39,7 @@ CLIENTS=${CLIENTS:-50}
 MEMBERS=${MEMBERS:-100000}
 PIPE=${PIPE:-1}
 PIN=${PIN:-1}
+read -r -a akv_args <<<"${ARENAKV_ARGS:-}"
 
 for b in "$redis" "$arenakv"; do
 	if [ ! -x "$b" ]; then
@@ -81,17 +83,19 @@ free_port() {
 	done
 }
 
-# start_server NAME BINARY -> sets port_NAME and pid_NAME once the server answers PING
+# start_server NAME BINARY [ARGS...] -> sets port_NAME and pid_NAME once the server answers
+# PING (up to 60 s: loading the BPF fast path can take a while)
 start_server() {
 	local name=$1 bin=$2 port i try pid
+	shift 2
 	mkdir -p "$tmp/$name"
 	for try in 1 2 3 4 5; do
 		port=$(free_port)
 		"${srv_pin[@]}" "$bin" --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
-			--dir "$tmp/$name" >"$tmp/$name.log" 2>&1 &
+			--dir "$tmp/$name" "$@" >"$tmp/$name.log" 2>&1 &
 		pid=$!
 		pids+=("$pid")
-		for i in $(seq 100); do
+		for i in $(seq 600); do
 			if [ "$("$cli" -p "$port" ping 2>/dev/null)" = PONG ]; then
 				printf -v "port_$name" '%s' "$port"
 				printf -v "pid_$name" '%s' "$pid"
@@ -145,7 +149,7 @@ run_bench() {
 median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 start_server redis "$redis"
-start_server arenakv "$arenakv"
+start_server arenakv "$arenakv" ${akv_args[@]+"${akv_args[@]}"}
 fill redis
 fill arenakv
 
@@ -153,7 +157,7 @@ tests="ZADD ZSCORE ZRANK TOP10 BYSCORE"
 echo "# zset.sh: $(date -u '+%Y-%m-%d %H:%M UTC')  $(nproc) CPUs  kernel $(uname -r)"
 echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# redis: $($redis --version | head -1)"
-echo "# arenakv: $arenakv"
+echo "# arenakv: $arenakv ${ARENAKV_ARGS:-}"
 echo "# clients=$CLIENTS members=$MEMBERS n=$N pipeline=$PIPE rounds=$ROUNDS" \
 	"pinning=${srv_pin[*]:-none}/${cli_pin[*]:-none}"
 

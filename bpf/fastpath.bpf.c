@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * fastpath.bpf.c - the in-kernel fast path: an XDP and a tcx program that answer GET, MGET,
- * EXISTS, TTL, PTTL and STRLEN datagrams, and ZSCORE, ZRANK, ZREVRANK, ZRANGE, ZREVRANGE by rank
- * (bpf/fp_zset.h), (bpf/fastpath.h, docs/PROTOCOL.md) from the arena the
+ * EXISTS, TTL, PTTL and STRLEN datagrams, and ZSCORE and ZRANGE / ZREVRANGE by rank
+ * (bpf/fp_zset.h) (bpf/fastpath.h, docs/PROTOCOL.md) from the arena the
  * server writes, and pass everything else up to the server.
  *
  * Both programs are one line around fp_run() (bpf/fp_answer.h), inlined with xdp = 1 or 0 so
@@ -40,7 +40,16 @@ static __always_inline int fp_copy_out(void *dst, const __u8 __arena *src, __u32
 #define HTAB_READ_VAL_MAX	   FP_REPLY_MAX
 #define HTAB_COPY_OUT(dst, src, n) fp_copy_out((dst), (src), (n))
 #define ZSET_READ_MAX_STEPS	   64 /* skip-list steps per walk (about 30 for 1M members) */
-#define ZSET_READ_MEMBER_MAX	   64 /* longest member ZSCORE/ZRANK look up */
+#define ZSET_READ_MEMBER_MAX	   64 /* longest member ZSCORE looks up */
+/* Node validation and the member comparison are global functions (fp_zset.h), each verified
+ * once instead of once per skip-list step. */
+struct kv_entry;
+struct zset_node;
+static __always_inline struct zset_node __arena *
+fp_zset_node_adapt(struct kv_entry __arena *n, const __u8 __arena **m, __u32 *mlen);
+int fp_zset_lexcmp(__u64 a, __u32 alen, __u32 blen);
+#define ZSET_READ_NODE(n, m, mlen)	   fp_zset_node_adapt((n), (m), (mlen))
+#define ZSET_READ_LEXCMP(a, alen, b, blen) fp_zset_lexcmp(arena_addr(a), (alen), (blen))
 #include "layout.h"
 #include "zset.h"
 

@@ -126,13 +126,12 @@ enum fp_cmd {
 	FP_CMD_TTL = 4,
 	FP_CMD_PTTL = 5,
 	FP_CMD_STRLEN = 6,
-	/* sorted sets (bpf/fp_zset.h): one key; everything from here on is a zset command */
-	FP_CMD_ZSCORE = 7,
-	FP_CMD_ZRANK = 8,
-	FP_CMD_ZREVRANK = 9,
-	FP_CMD_ZRANGE = 10,    /* ZRANGE key start stop [WITHSCORES], 0 <= start, stop */
-	FP_CMD_ZREVRANGE = 11, /* same, from the highest score */
+	/* sorted sets (bpf/fp_zset.h): one key; every command from FP_CMD_ZFIRST on is one */
+	FP_CMD_ZRANGE = 7,    /* ZRANGE key start stop [WITHSCORES], 0 <= start, stop */
+	FP_CMD_ZREVRANGE = 8, /* same, from the highest score */
+	FP_CMD_ZSCORE = 9,    /* ZSCORE key member */
 };
+#define FP_CMD_ZFIRST FP_CMD_ZRANGE
 
 /* Most members one ZRANGE/ZREVRANGE answer may hold in the kernel. More: passed. */
 #ifndef FP_ZRANGE_MAX

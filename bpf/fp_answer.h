@@ -31,8 +31,8 @@
  *     redirect to the ingress device. A helper failing after the resize has started leaves a
  *     damaged frame: it is dropped (counted passed_error), never sent up half-rewritten.
  *
- * Reply bytes are exactly what server/t_string.c and server/t_keys.c write for the same command
- * when every key exists (tests/bpf/test_fastpath_xdp.c compares).
+ * Reply bytes are exactly what server/t_string.c, server/t_keys.c and server/t_zset.c write for
+ * the same command when every key exists (tests/bpf/test_fastpath_xdp.c compares).
  *
  * Concurrency: a lock-free reader of the index (index/htab.h contract); the only arena write is
  * kv_entry.access, which the contract allows at any time without the seqlock.
@@ -157,7 +157,7 @@ FP_GLOBAL int fp_key_step(struct fp_scratch *sc, struct fp_run *r, __u32 i)
 		r->reason = FP_C_PASS_ERROR;
 		return r->reason;
 	}
-	if (r->cmd >= FP_CMD_ZSCORE) { /* sorted sets: one key, bpf/fp_zset.h */
+	if (r->cmd >= FP_CMD_ZFIRST) { /* sorted sets: one key, bpf/fp_zset.h */
 		r->reason = fp_zset_step(sc, r);
 		return r->reason;
 	}
@@ -275,7 +275,7 @@ FP_GLOBAL int fp_commit(struct fp_scratch *sc, struct fp_run *r, struct fp_confi
 			break;
 		e = arena_ptr(struct kv_entry, sc->ent[i]);
 		if (r->cmd == FP_CMD_GET || r->cmd == FP_CMD_MGET || r->cmd == FP_CMD_STRLEN ||
-		    r->cmd >= FP_CMD_ZSCORE) {
+		    r->cmd >= FP_CMD_ZFIRST) {
 			if (cfg->flags & FP_CFG_LFU)
 				v = fp_lfu_touch(arena_read_once(e->access), r->now, cfg);
 			else
@@ -438,15 +438,18 @@ static __always_inline __u32 fp_parse_request(struct fp_scratch *sc, const struc
 		return FP_C_PASS_COMMAND;
 	/* Arity as in the command table: GET/TTL/PTTL/STRLEN exactly one key, MGET/EXISTS 1+;
 	 * the zset commands one key and the forms fp_zset.h answers (else user space). */
-	if (cmd >= FP_CMD_ZSCORE) {
-		if (cmd == FP_CMD_ZRANGE || cmd == FP_CMD_ZREVRANGE) {
-			if (n == 5 && fp_zset_arg_withscores(sc, 4))
-				r->zflags = FP_ZF_WITHSCORES;
-			else if (n != 4)
-				return FP_C_PASS_COMMAND;
-		} else if (n != 3) {
+	if (cmd == FP_CMD_ZSCORE) {
+		if (n != 3)
 			return FP_C_PASS_COMMAND;
-		}
+		r->cmd = (__u32)cmd;
+		r->nkeys = 1;
+		return 0;
+	}
+	if (cmd >= FP_CMD_ZFIRST) {
+		if (n == 5 && fp_zset_arg_withscores(sc, 4))
+			r->zflags = FP_ZF_WITHSCORES;
+		else if (n != 4)
+			return FP_C_PASS_COMMAND;
 		r->cmd = (__u32)cmd;
 		r->nkeys = 1;
 		return 0;

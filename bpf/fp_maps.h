@@ -45,7 +45,10 @@ struct fp_scratch {
 	__u32 hash[FP_MULTI_MAX];
 	__u32 vlen[FP_MULTI_MAX];
 	__u8 hdr[72]; /* reply headers, Ethernet at hdr[2] so IP is 8-byte aligned */
-	__u64 zitems[FP_ZRANGE_MAX * 3]; /* struct zset_read_item[] of a ZRANGE (fp_zset.h) */
+	__u64 zitems[FP_ZRANGE_MAX * 3]; /* zset_read_item[] of a ZRANGE, ZSCORE's score (fp_zset.h) */
+	__u64 zn_member;		 /* fp_zset_node()'s answer besides its return value */
+	__u32 zn_mlen;
+	__u32 zn_pad;
 	__u32 copied; /* value bytes fp_read_key() left in val[] */
 	__u32 pad;
 };

@@ -13,9 +13,11 @@
  *              hands the map value itself to the arena reader, no copy.
  *  - kb_hash   HASH[nkeys] struct kb_key.k (KB_KLEN bytes) -> struct kb_val: the same keys and
  *              values as the arena table, written by user space, for the comparison.
- *  - kb_frames ARRAY[nframes] of struct kb_frame: one prebuilt GET request frame per key, for
- *              the live-frames run (user space writes, kb_live reads).
- *  - kb_prog   PROG_ARRAY[1]: slot 0 = the real fast-path program (fastpath.bpf.c fp_xdp).
+ *  - kb_patch  ARRAY[nframes] of struct kb_patch: what differs between the GET request frames
+ *              of two keys, for the live-frames run; kb_tmpl (.bss) is the frame of key 0 (user
+ *              space writes both before the runs, kb_live reads).
+ *  - kb_prog   PROG_ARRAY[1]: slot 0 = what kb_live tail-calls: the real fast-path program
+ *              (fastpath.bpf.c fp_xdp), kb_tx, or nothing (user space sets it between rows).
  *  - kb_ctl    (.bss) run parameters, written by user space between runs.
  *  - kb_res    (.bss) counters the programs add to; user space reads them between runs. The
  *              lookup programs run one at a time on one CPU (test_run), so plain adds; the
@@ -61,32 +63,51 @@ struct kb_val {
 	__u8 v[KB_VLEN];
 };
 
-struct kb_frame {
-	__u32 len; /* frame bytes in data; all frames of one run have the same length */
-	__u32 pad;
-	__u8 data[KB_FRAME_MAX];
+/*
+ * The live-frames request: every frame is the template (the frame of key 0, struct kb_tmpl)
+ * with three fields replaced from the key's struct kb_patch: the key bytes, the request id and
+ * the UDP checksum. bench/live_frames.c builds every frame in full and checks that patching
+ * the template gives exactly those bytes; KB_FRAME_LEN and the offsets below are the layout of
+ * an IPv4/UDP GET of a KB_KLEN-byte key (14 Ethernet + 20 IP + 8 UDP + 16 fast-path header +
+ * "*2\r\n$3\r\nGET\r\n$16\r\n" + key + "\r\n").
+ */
+#define KB_FRAME_LEN	94
+#define KB_OFF_UDP_CSUM 40 /* 14 + 20 + 6 */
+#define KB_OFF_REQ_ID	46 /* 14 + 20 + 8 + 4 */
+#define KB_OFF_KEY	76 /* 14 + 20 + 8 + 16 + 18 */
+
+struct kb_tmpl {
+	__u64 w[KB_FRAME_MAX / 8];
+};
+
+struct kb_patch {
+	__u8 key[KB_KLEN];
+	__u32 id;   /* request id, as the bytes of the frame (big-endian) */
+	__u16 csum; /* UDP checksum, as the bytes of the frame */
+	__u16 pad;
+	__u64 pad2;
 };
 
 /* Run parameters (user space writes before a run). */
 struct kb_ctl {
-	__u32 nkeys;   /* keys (and frames) in use, >= 1 */
-	__u32 mode;    /* enum kb_mode */
-	__u32 batch;   /* lookups per program run (bpf_loop iterations), 1..KB_BATCH_MAX */
-	__u32 db;      /* arena database the keys are in */
-	__u64 rnd;     /* PRNG state, carried from run to run (never 0) */
+	__u32 nkeys; /* keys (and frames) in use, >= 1 */
+	__u32 mode;  /* enum kb_mode */
+	__u32 batch; /* lookups per program run (bpf_loop iterations), 1..KB_BATCH_MAX */
+	__u32 db;    /* arena database the keys are in */
+	__u64 rnd;   /* PRNG state, carried from run to run (never 0) */
 };
 
 /* Counters (programs add; user space zeroes and reads between runs). */
 struct kb_res {
-	__u64 lookups; /* lookups attempted */
-	__u64 hits;    /* found, value copied */
-	__u64 misses;  /* not found (must stay 0: every key is present) */
-	__u64 doubts;  /* arena reader in doubt (-EAGAIN) or other error */
-	__u64 bytes;   /* value bytes copied (a check that the copy really ran) */
-	__u64 live_runs;    /* kb_live runs */
-	__u64 live_badlen;  /* kb_live frames whose length was not the template's */
-	__u64 live_nocall;  /* kb_live tail calls that failed (no program in kb_prog) */
-	__u64 peer_rx;	    /* frames the peer veth's program saw (replies delivered) */
+	__u64 lookups;	     /* lookups attempted */
+	__u64 hits;	     /* found, value copied */
+	__u64 misses;	     /* not found (must stay 0: every key is present) */
+	__u64 doubts;	     /* arena reader in doubt (-EAGAIN) or other error */
+	__u64 bytes;	     /* value bytes copied (a check that the copy really ran) */
+	__u64 live_runs;     /* kb_live runs */
+	__u64 live_badlen;   /* kb_live frames whose length was not the template's */
+	__u64 live_nocall;   /* kb_live tail calls that failed (no program in kb_prog) */
+	__u64 peer_rx;	     /* frames the peer veth's program saw (replies delivered) */
 	__u64 peer_rx_reply; /* of which UDP from the fast-path port (kernel replies) */
 };
 
@@ -95,7 +116,9 @@ kb_static_assert(sizeof(struct kb_key) == KB_KEY_SLOT, "kb_key layout");
 kb_static_assert(KB_KLEN <= KB_KEY_READ && KB_KEY_READ % 32 == 0, "key bound");
 kb_static_assert(KB_KEY_SLOT >= KB_KEY_READ + 32, "xxh64 overread slack");
 kb_static_assert(KB_VLEN + 8 <= KB_VAL_MAX, "value bound (8-byte copy loop)");
-kb_static_assert(sizeof(struct kb_frame) == 8 + KB_FRAME_MAX, "kb_frame layout");
+kb_static_assert(sizeof(struct kb_patch) == 32, "kb_patch layout");
+kb_static_assert(KB_FRAME_LEN <= KB_FRAME_MAX && KB_OFF_KEY + KB_KLEN + 2 == KB_FRAME_LEN, "frame");
+kb_static_assert(KB_FRAME_LEN % 8 == 6, "kb_live copies 8 * n + 4 + 2 bytes");
 kb_static_assert(sizeof(struct kb_ctl) == 24, "kb_ctl layout");
 kb_static_assert(sizeof(struct kb_res) == 80, "kb_res layout");
 

@@ -53,6 +53,9 @@ enum kv_type {
 
 #define KV_F_VAL_INLINE 0x01 /* value bytes are in data[] */
 #define KV_F_KEY_INLINE 0x02 /* key bytes are in data[] */
+/* Server-owned hint (OBJECT ENCODING "raw" history, server/db.h); the index and every reader
+ * ignore it, so it may be set on unpublished entries or inside the seqlock. */
+#define KV_F_HINT_RAW 0x80
 
 struct kv_entry {
 	__u32 seq;	 /* seqlock: even = published and stable, odd = not (see above) */

@@ -650,7 +650,8 @@ void zset_check(const struct zset *z)
 		ARENA_ASSERT(x->type == ZSET_KV_NODE && !(x->seq & 1));
 		ARENA_ASSERT(zset_node_of(x)->backward == prev);
 		ARENA_ASSERT(!isnan(zset_node_score(x)));
-		ARENA_ASSERT(zset_node_of(x)->level >= 1 && zset_node_of(x)->level <= ZSET_MAXLEVEL);
+		ARENA_ASSERT(zset_node_of(x)->level >= 1 &&
+			     zset_node_of(x)->level <= ZSET_MAXLEVEL);
 		if (prev)
 			ARENA_ASSERT(zsl_cmp(prev, zset_node_score(x), kv_key(x), x->klen) < 0);
 		ARENA_ASSERT(htab_find((struct htab *)&z->dict, kv_key(x), x->klen) == x);
@@ -670,7 +671,8 @@ void zset_check(const struct zset *z)
 				break;
 			}
 			ARENA_ASSERT(zset_node_of(x)->level > (__u32)i);
-			/* the nodes this pointer jumps over are exactly those too low for level i */
+			/* the nodes this pointer jumps over are exactly those too low for level i
+			 */
 			for (j = pos; j < n && nodes[j] != x; j++)
 				ARENA_ASSERT(zset_node_of(nodes[j])->level <= (__u32)i);
 			ARENA_ASSERT(j < n);

@@ -72,6 +72,7 @@ int commands_init(void)
 		{ multi_commands, "multi_commands (multi.c)" },
 		{ arenakv_commands, "arenakv_commands (t_arenakv.c)" },
 		{ fastpath_commands, "fastpath_commands (fastpath.c)" },
+		{ zset_commands, "zset_commands (t_zset.c)" },
 	};
 	size_t n = 0, k = 0, size = 1;
 

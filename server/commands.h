@@ -21,6 +21,7 @@ extern const struct command server_commands[];	 /* t_server.c  (admin) */
 extern const struct command multi_commands[];	 /* multi.c     (admin) */
 extern const struct command arenakv_commands[];	 /* t_arenakv.c (bpf)   */
 extern const struct command fastpath_commands[]; /* fastpath.c  (udp)   */
+extern const struct command zset_commands[];	 /* t_zset.c    (zcmd)  */
 
 /* Build the table. 0, -ENOMEM, or -EEXIST on a duplicate name. */
 int commands_init(void);

@@ -19,6 +19,12 @@
  * when all parse is anything stored. Side effects (re-binding the listeners, clamping hz) run
  * after storing; if one fails every touched directive gets its old value back.
  *
+ * Files: this table holds the directives arenakv implements; config_table.c holds every other
+ * Redis 7.0 directive (accepted with Redis's default and validation, warned about when set to
+ * a non-default value, see config_log_unimplemented()); config_rewrite.c is CONFIG REWRITE.
+ * `include` files are loaded in place; rename-command, user, loadmodule and sentinel lines are
+ * accepted and named in a warning, never silently honoured or dropped.
+ *
  * Ownership: the srv fields named in the table are written only here. String fields are
  * malloc'd and owned by srv; the table code frees the old string when storing a new one.
  * Loop thread only.
@@ -129,7 +135,7 @@ static int apply_maxmemory(const char **err);
 static int apply_dir(const char **err);
 
 struct config_obuf_limit config_obuf_limits[OBUF_CLASS_N];
-static const char *const obuf_class_names[OBUF_CLASS_N] = { "normal", "slave", "pubsub" };
+const char *const cfg_obuf_class_names[OBUF_CLASS_N] = { "normal", "slave", "pubsub" };
 
 /* Sorted by name: CONFIG GET * prints in this order (then config_table.c's rows). Trailing
  * fields left out are NULL: no check(), no alias, implemented (no reason to warn). */
@@ -188,13 +194,18 @@ static const struct cfg_def config_table[] = {
 #define CONFIG_OWN_N (sizeof(config_table) / sizeof(config_table[0]))
 #define CONFIG_N (CONFIG_OWN_N + config_compat_count)
 
+size_t cfg_count(void)
+{
+	return CONFIG_N;
+}
+
 /* Row i of the two tables seen as one: ours first, then config_table.c's. */
-static const struct cfg_def *cfg_at(size_t i)
+const struct cfg_def *cfg_at(size_t i)
 {
 	return i < CONFIG_OWN_N ? &config_table[i] : &config_compat_table[i - CONFIG_OWN_N];
 }
 
-static size_t cfg_index(const struct cfg_def *d)
+size_t cfg_index(const struct cfg_def *d)
 {
 	if (d >= config_table && d < config_table + CONFIG_OWN_N)
 		return (size_t)(d - config_table);
@@ -229,7 +240,7 @@ static const struct cfg_def *cfg_real(const struct cfg_def *d)
 	return d;
 }
 
-static const struct cfg_def *config_find(const char *name, size_t len)
+const struct cfg_def *cfg_find(const char *name, size_t len)
 {
 	return cfg_real(config_lookup(name, len));
 }
@@ -246,7 +257,7 @@ struct cfg_slot {
 };
 static struct cfg_slot *cfg_slots;
 
-static void *cfg_ptr(const struct cfg_def *d)
+void *cfg_ptr(const struct cfg_def *d)
 {
 	struct cfg_slot *sl;
 
@@ -359,7 +370,7 @@ static void cfg_val_free(struct cfg_val *v)
 }
 
 /* Split s on spaces into words (no quoting: CONFIG SET bind/save values are plain words). */
-static int split_words(const char *s, size_t len, const char **w, size_t *wl, int max)
+int cfg_split_words(const char *s, size_t len, const char **w, size_t *wl, int max)
 {
 	int n = 0;
 	size_t i = 0;
@@ -389,7 +400,7 @@ static int obuf_parse(const char *s, size_t len, struct cfg_val *v, char *errbuf
 {
 	const char *w[64];
 	size_t wl[64];
-	int n = split_words(s, len, w, wl, 64);
+	int n = cfg_split_words(s, len, w, wl, 64);
 
 	memcpy(v->obuf, config_obuf_limits, sizeof(v->obuf));
 	if (n <= 0 || n % 4) {
@@ -511,7 +522,7 @@ static int cfg_parse(const struct cfg_def *d, const char *s, size_t len, struct 
 	case CFG_BIND: {
 		const char *w[SERVER_MAX_BIND];
 		size_t wl[SERVER_MAX_BIND];
-		int n = split_words(s, len, w, wl, SERVER_MAX_BIND);
+		int n = cfg_split_words(s, len, w, wl, SERVER_MAX_BIND);
 
 		if (n <= 0) {
 			snprintf(errbuf, errcap, n == 0 ? "Invalid bind parameters"
@@ -549,7 +560,7 @@ static int cfg_parse(const struct cfg_def *d, const char *s, size_t len, struct 
 	case CFG_SAVE: {
 		const char *w[64];
 		size_t wl[64];
-		int n = split_words(s, len, w, wl, 64);
+		int n = cfg_split_words(s, len, w, wl, 64);
 
 		if (n < 0 || n % 2) {
 			snprintf(errbuf, errcap, "Invalid save parameters");
@@ -662,7 +673,7 @@ static int cfg_snapshot(const struct cfg_def *d, struct cfg_val *v)
 }
 
 /* Current value as CONFIG GET prints it. */
-static void cfg_format(const struct cfg_def *d, char *buf, size_t cap)
+void cfg_format(const struct cfg_def *d, char *buf, size_t cap)
 {
 	switch (d->type) {
 	case CFG_BOOL:
@@ -684,7 +695,7 @@ static void cfg_format(const struct cfg_def *d, char *buf, size_t cap)
 		buf[0] = 0;
 		for (int i = 0; i < OBUF_CLASS_N && off < cap; i++)
 			off += snprintf(buf + off, cap - off, "%s%s %llu %llu %lld", i ? " " : "",
-					obuf_class_names[i], config_obuf_limits[i].hard,
+					cfg_obuf_class_names[i], config_obuf_limits[i].hard,
 					config_obuf_limits[i].soft, config_obuf_limits[i].soft_seconds);
 		return;
 	}
@@ -861,7 +872,7 @@ void config_init_defaults(void)
 }
 
 /* Is d's current value its default? (compares the CONFIG GET forms) */
-static int cfg_is_default(const struct cfg_def *d)
+int cfg_is_default(const struct cfg_def *d)
 {
 	char cur[4096], dfl[4096], err[256];
 	struct cfg_val v, keep;
@@ -912,14 +923,15 @@ static void cfg_warn_one(const struct cfg_def *d)
 	log_warning("'%s %s' is accepted but not implemented: %s", d->name, val, d->why);
 }
 
-/* Does this value of d need the warning? Non-default, except `save ""` (no snapshots is
- * exactly what arenakv does). */
+/* Does this value of d need the warning? Non-default; for save any non-empty value, Redis's
+ * default included (it means RDB snapshots, which arenakv does not write), and never `save ""`
+ * (no snapshots is exactly what arenakv does). */
 static int cfg_needs_warning(const struct cfg_def *d)
 {
 	if (!d->why || d->alias_of)
 		return 0;
-	if (d->type == CFG_SAVE && srv.save && !srv.save[0])
-		return 0;
+	if (d->type == CFG_SAVE)
+		return srv.save && srv.save[0];
 	return !cfg_is_default(d);
 }
 
@@ -954,7 +966,7 @@ static int hexval(int c)
  * followed by a space or the end of the line. Words are written NUL-terminated into out (at
  * least strlen(line)+1 bytes) and pointed to by w[]. Returns the word count or -EINVAL.
  */
-static int split_args(const char *line, char *out, char **w, size_t *wl, int max)
+int cfg_split_args(const char *line, char *out, char **w, size_t *wl, int max)
 {
 	const char *p = line;
 	int n = 0;
@@ -1031,7 +1043,7 @@ static int split_args(const char *line, char *out, char **w, size_t *wl, int max
 }
 
 static int config_load_depth; /* include nesting */
-static char *read_stream(FILE *f);
+char *cfg_read_stream(FILE *f);
 static int config_load_text(const char *text, char *err, size_t errlen, int *errline);
 
 /*
@@ -1071,7 +1083,7 @@ static int config_include(const char *path, char *err, size_t errlen)
 			 strerror(errno));
 		return -errno;
 	}
-	body = read_stream(f);
+	body = cfg_read_stream(f);
 	fclose(f);
 	if (!body) {
 		snprintf(err, errlen, "out of memory");
@@ -1094,7 +1106,7 @@ static int config_include(const char *path, char *err, size_t errlen)
 /* Apply one parsed directive line at load time. 0 or -EINVAL with err filled. */
 static int config_apply_line(char **w, size_t *wl, int n, int *save_seen, char *err, size_t errlen)
 {
-	const struct cfg_def *d = config_find(w[0], wl[0]);
+	const struct cfg_def *d = cfg_find(w[0], wl[0]);
 	struct cfg_val v;
 	char joined[4096];
 	size_t off = 0;
@@ -1214,7 +1226,7 @@ static int config_load_text(const char *text, char *err, size_t errlen, int *err
 		*e = 0;
 		if (!*s || *s == '#')
 			continue;
-		n = split_args(s, scratch, w, wl, 256);
+		n = cfg_split_args(s, scratch, w, wl, 256);
 		if (n < 0) {
 			snprintf(err, errlen, "Unbalanced quotes in configuration line");
 			ret = -EINVAL;
@@ -1238,7 +1250,7 @@ static int config_load_text(const char *text, char *err, size_t errlen, int *err
 }
 
 /* Append s quoted as sdscatrepr does, so the line parser gets the exact bytes back. */
-static size_t cat_repr(char *buf, size_t off, size_t cap, const char *s)
+size_t cfg_cat_repr(char *buf, size_t off, size_t cap, const char *s)
 {
 	if (off < cap)
 		buf[off] = 0;
@@ -1277,7 +1289,7 @@ static void usage(FILE *f)
 		"       ./arenakv-server /etc/myredis.conf --loglevel verbose --save ''\n");
 }
 
-static char *read_stream(FILE *f)
+char *cfg_read_stream(FILE *f)
 {
 	size_t cap = 4096, len = 0;
 	char *buf = malloc(cap);
@@ -1356,7 +1368,7 @@ void config_load_argv(int argc, char **argv)
 			free(srv.configfile);
 			srv.configfile = abs ? abs : strdup(argv[1]);
 		}
-		body = read_stream(f);
+		body = cfg_read_stream(f);
 		if (f != stdin)
 			fclose(f);
 		if (!body) {
@@ -1393,7 +1405,7 @@ void config_load_argv(int argc, char **argv)
 				off += snprintf(text + off, cap - off, " \"\"");
 		} else {
 			text[off++] = ' ';
-			off = cat_repr(text, off, cap, argv[j]);
+			off = cfg_cat_repr(text, off, cap, argv[j]);
 		}
 		text[off] = 0;
 	}
@@ -1469,7 +1481,7 @@ void config_get_command(struct client *c)
 /* enable-protected-configs: "yes" everyone, "local" clients on a loopback address. */
 static int config_protected_allowed(const struct client *c)
 {
-	const struct cfg_def *d = config_find("enable-protected-configs", 24);
+	const struct cfg_def *d = cfg_find("enable-protected-configs", 24);
 	int mode = d ? *(int *)cfg_ptr(d) : 0;
 
 	if (mode == 1)
@@ -1501,7 +1513,7 @@ void config_set_command(struct client *c)
 	/* 1. Resolve names: unknown, immutable/protected, duplicates. */
 	for (i = 0; i < npairs; i++) {
 		const struct arg *name = &c->argv[2 + 2 * i];
-		const struct cfg_def *d = config_find(name->ptr, name->len);
+		const struct cfg_def *d = cfg_find(name->ptr, name->len);
 
 		if (!d) {
 			reply_errorf(c, "ERR Unknown option or number of arguments for CONFIG SET - '%.*s'",
@@ -1585,276 +1597,4 @@ void config_resetstat_command(struct client *c)
 {
 	config_resetstat();
 	reply_ok(c);
-}
-
-/* ---- CONFIG REWRITE ----------------------------------------------------------------------- */
-
-#define REWRITE_SIGNATURE "# Generated by CONFIG REWRITE"
-
-/* A growable array of malloc'd lines. */
-struct rw_lines {
-	char **v;
-	int *owner;	/* per line: row index it holds the value of, -1 none (comment, unknown) */
-	int n, cap;
-};
-
-static int rw_push(struct rw_lines *l, char *line, int owner)
-{
-	if (!line)
-		return -ENOMEM;
-	if (l->n == l->cap) {
-		int cap = l->cap ? l->cap * 2 : 64;
-		char **nv = realloc(l->v, cap * sizeof(*nv));
-		int *no;
-
-		if (!nv) {
-			free(line);
-			return -ENOMEM;
-		}
-		l->v = nv;
-		no = realloc(l->owner, cap * sizeof(*no));
-		if (!no) {
-			free(line);
-			return -ENOMEM;
-		}
-		l->owner = no;
-		l->cap = cap;
-	}
-	l->v[l->n] = line;
-	l->owner[l->n++] = owner;
-	return 0;
-}
-
-static void rw_free(struct rw_lines *l)
-{
-	for (int i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-	free(l->owner);
-	memset(l, 0, sizeof(*l));
-}
-
-/* Redis's rewriteConfigFormatMemory: the largest of gb/mb/kb that divides, else bytes. */
-static void fmt_memory(char *buf, size_t cap, unsigned long long v)
-{
-	static const struct {
-		const char *unit;
-		unsigned long long mul;
-	} u[] = { { "gb", 1ULL << 30 }, { "mb", 1ULL << 20 }, { "kb", 1ULL << 10 } };
-
-	for (size_t i = 0; i < sizeof(u) / sizeof(u[0]); i++)
-		if (v && v % u[i].mul == 0) {
-			snprintf(buf, cap, "%llu%s", v / u[i].mul, u[i].unit);
-			return;
-		}
-	snprintf(buf, cap, "%llu", v);
-}
-
-/*
- * The lines that describe d's current value, as Redis's rewrite writes them: one line for most,
- * one per pair for save, one per class for client-output-buffer-limit. Strings are quoted the
- * way the loader unquotes them. Returns the count (<= max) or -ENOMEM.
- */
-static int rw_value_lines(const struct cfg_def *d, char **out, int max)
-{
-	char val[4096], line[8192];
-	int n = 0;
-
-	switch (d->type) {
-	case CFG_MEM_LL:
-	case CFG_MEM_ULL:
-		fmt_memory(val, sizeof(val), d->type == CFG_MEM_LL
-				     ? (unsigned long long)*(long long *)cfg_ptr(d)
-				     : *(unsigned long long *)cfg_ptr(d));
-		snprintf(line, sizeof(line), "%s %s", d->name, val);
-		break;
-	case CFG_STRING:
-	case CFG_CHECKED:
-		cfg_format(d, val, sizeof(val));
-		/* free-form strings are quoted like Redis; canonical checked values are plain
-		 * words unless empty */
-		if (val[0] && ((d->flags & CFG_MULTI) ||
-			       (d->type == CFG_CHECKED && !strpbrk(val, " \"'\\#")))) {
-			snprintf(line, sizeof(line), "%s %s", d->name, val);
-		} else {
-			size_t off = snprintf(line, sizeof(line), "%s ", d->name);
-
-			cat_repr(line, off, sizeof(line), val);
-		}
-		break;
-	case CFG_SAVE: {
-		const char *w[64];
-		size_t wl[64];
-		int k = split_words(srv.save, strlen(srv.save), w, wl, 64);
-
-		if (k <= 0) {
-			out[n] = strdup("save \"\"");
-			return out[n] ? 1 : -ENOMEM;
-		}
-		for (int i = 0; i + 1 < k && n < max; i += 2) {
-			snprintf(line, sizeof(line), "save %.*s %.*s", (int)wl[i], w[i],
-				 (int)wl[i + 1], w[i + 1]);
-			if (!(out[n++] = strdup(line)))
-				return -ENOMEM;
-		}
-		return n;
-	}
-	case CFG_OBUF:
-		for (int i = 0; i < OBUF_CLASS_N && n < max; i++) {
-			char h[32], s[32];
-
-			fmt_memory(h, sizeof(h), config_obuf_limits[i].hard);
-			fmt_memory(s, sizeof(s), config_obuf_limits[i].soft);
-			snprintf(line, sizeof(line), "%s %s %s %s %lld", d->name, obuf_class_names[i],
-				 h, s, config_obuf_limits[i].soft_seconds);
-			if (!(out[n++] = strdup(line)))
-				return -ENOMEM;
-		}
-		return n;
-	default:
-		cfg_format(d, val, sizeof(val));
-		if (d->ptr == &srv.dir) {
-			size_t off = snprintf(line, sizeof(line), "%s ", d->name);
-
-			cat_repr(line, off, sizeof(line), val);
-		} else {
-			snprintf(line, sizeof(line), "%s %s", d->name, val);
-		}
-		break;
-	}
-	out[0] = strdup(line);
-	return out[0] ? 1 : -ENOMEM;
-}
-
-/* Read the old file into lines, noting which lines hold a known directive. Missing file: empty,
- * as Redis (the rewrite then creates it). */
-static int rw_read_old(const char *path, struct rw_lines *l)
-{
-	FILE *f = fopen(path, "r");
-	char *body, *p;
-	int ret = 0;
-
-	if (!f)
-		return errno == ENOENT ? 0 : -errno;
-	body = read_stream(f);
-	fclose(f);
-	if (!body)
-		return -ENOMEM;
-	for (p = body; *p && !ret;) {
-		char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		char *line = strndup(p, len), *scratch = malloc(len + 1), *w[256];
-		size_t wl[256];
-		const char *t = line;
-		int owner = -1, n;
-
-		p = nl ? nl + 1 : p + len;
-		if (!line || !scratch) {
-			free(line);
-			free(scratch);
-			ret = -ENOMEM;
-			break;
-		}
-		while (*t == ' ' || *t == '\t')
-			t++;
-		if (!strncmp(t, REWRITE_SIGNATURE, strlen(REWRITE_SIGNATURE))) {
-			free(line);
-			free(scratch);
-			continue;
-		}
-		if (*t && *t != '#') {
-			n = split_args(t, scratch, w, wl, 256);
-			if (n > 0) {
-				const struct cfg_def *d = config_find(w[0], wl[0]);
-
-				if (d)
-					owner = (int)cfg_index(d);
-			}
-		}
-		free(scratch);
-		ret = rw_push(l, line, owner);
-	}
-	free(body);
-	return ret;
-}
-
-int config_rewrite(char *err, size_t errlen)
-{
-	struct rw_lines l = { 0 }, added = { 0 };
-	char tmp[4200];
-	struct stat st;
-	FILE *f = NULL;
-	int ret, fd;
-
-	if (!srv.configfile) {
-		snprintf(err, errlen, "The server is running without a config file");
-		return -ENOENT;
-	}
-	ret = rw_read_old(srv.configfile, &l);
-	for (size_t i = 0; i < CONFIG_N && !ret; i++) {
-		const struct cfg_def *d = cfg_at(i);
-		char *nv[16];
-		int k, next = 0, in_file = 0;
-
-		if (d->alias_of)
-			continue;
-		for (int j = 0; j < l.n; j++)
-			in_file |= l.owner[j] == (int)i;
-		/* Options at their default stay out of a file that does not name them. */
-		if (!in_file && d->ptr != &srv.dir && cfg_is_default(d))
-			continue;
-		k = rw_value_lines(d, nv, 16);
-		if (k < 0) {
-			ret = k;
-			break;
-		}
-		for (int j = 0; j < k; j++) {
-			/* Take the next old line of this option, else append at the end. */
-			while (next < l.n && l.owner[next] != (int)i)
-				next++;
-			if (next < l.n) {
-				free(l.v[next]);
-				l.v[next] = nv[j];
-				l.owner[next] = -2; /* rewritten */
-			} else if (!ret) {
-				ret = rw_push(&added, nv[j], -1);
-			} else {
-				free(nv[j]);
-			}
-		}
-	}
-	if (ret)
-		goto out;
-	snprintf(tmp, sizeof(tmp), "%s.tmp-%d", srv.configfile, (int)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || !(f = fdopen(fd, "w"))) {
-		ret = -errno;
-		if (fd >= 0)
-			close(fd);
-		goto out;
-	}
-	if (stat(srv.configfile, &st) == 0)
-		(void)fchmod(fd, st.st_mode & 07777);
-	for (int j = 0; j < l.n; j++)
-		if (l.owner[j] < 0) /* orphaned old lines of a rewritten option are dropped */
-			fprintf(f, "%s\n", l.v[j]);
-	if (added.n) {
-		fprintf(f, "%s\n", REWRITE_SIGNATURE);
-		for (int j = 0; j < added.n; j++)
-			fprintf(f, "%s\n", added.v[j]);
-	}
-	if (fflush(f) || fsync(fileno(f)))
-		ret = -errno;
-	if (fclose(f) && !ret)
-		ret = -errno;
-	if (!ret && rename(tmp, srv.configfile))
-		ret = -errno;
-	if (ret)
-		unlink(tmp);
-out:
-	if (ret)
-		snprintf(err, errlen, "%s", strerror(-ret));
-	rw_free(&l);
-	rw_free(&added);
-	return ret;
 }

@@ -18,6 +18,7 @@
 #define ARENAKV_CONFIG_INT_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 enum cfg_type {
 	CFG_BOOL,	/* int, yes|no */
@@ -70,5 +71,27 @@ extern const size_t config_compat_count;
 
 /* Enums shared by both tables (config_table.c defines them). */
 extern const struct cfg_enum cfg_yes_no_local_enums[];
+
+/*
+ * config.c's accessors for config_rewrite.c. Both tables seen as one array of cfg_count() rows;
+ * cfg_find() resolves aliases to the row holding the value; cfg_format() prints a value as
+ * CONFIG GET does; cfg_is_default() compares it with the row's default.
+ */
+size_t cfg_count(void);
+const struct cfg_def *cfg_at(size_t i);
+size_t cfg_index(const struct cfg_def *d);
+const struct cfg_def *cfg_find(const char *name, size_t len);
+void *cfg_ptr(const struct cfg_def *d);
+void cfg_format(const struct cfg_def *d, char *buf, size_t cap);
+int cfg_is_default(const struct cfg_def *d);
+extern const char *const cfg_obuf_class_names[];
+
+/* Text helpers: split on spaces (no quoting); split a config line like Redis's sdssplitargs
+ * (words NUL-terminated into out); append s quoted so cfg_split_args reads it back; read a
+ * whole stream (malloc'd, NUL-terminated, NULL on ENOMEM). */
+int cfg_split_words(const char *s, size_t len, const char **w, size_t *wl, int max);
+int cfg_split_args(const char *line, char *out, char **w, size_t *wl, int max);
+size_t cfg_cat_repr(char *buf, size_t off, size_t cap, const char *s);
+char *cfg_read_stream(FILE *f);
 
 #endif /* ARENAKV_CONFIG_INT_H */

@@ -148,7 +148,7 @@ static int check_mem_or_percent(const char *in, char *out, size_t cap, const cha
 		v = strtoull(in, &end, 10);
 		ok = n > 1 && end == in + n - 1 && !errno && in[0] != '-';
 		if (ok && v > 100) {
-			*err = "argument must be between -100 and 9223372036854775807 inclusive";
+			*err = "percentage argument must be less or equal to 100";
 			return -EINVAL;
 		}
 		if (ok) {
@@ -343,10 +343,17 @@ static int check_shutdown_flags(const char *in, char *out, size_t cap, const cha
 		any++;
 		p += n;
 	}
-	if (!any || (have[0] && any > 1) || (have[1] && have[2])) {
-		*err = !any ? "wrong number of arguments" : "Invalid shutdown-on-sig* flags combination";
+	if (!any) {
+		*err = "wrong number of arguments";
 		return -EINVAL;
 	}
+	if (have[1] && have[2]) {
+		*err = "shutdown options SAVE and NOSAVE can't be used simultaneously";
+		return -EINVAL;
+	}
+	/* "default" is the empty set: alone it prints as "default", with others it vanishes */
+	if (any > 1)
+		have[0] = 0;
 	for (int k = 0; k < 5; k++)
 		if (have[k])
 			off += snprintf(out + off, off < cap ? cap - off : 0, "%s%s", off ? " " : "",

@@ -50,6 +50,7 @@
 #include "db.h"
 #include "layout.h"
 #include "multi.h"
+#include "t_zset.h"
 #include "zset.h"
 
 #ifndef DB_EXPIRE_KEYS_PER_LOOP
@@ -556,6 +557,24 @@ int db_clone_entry(int dstdb, const struct kv_entry *e, const void *newkey, size
 	struct kv_entry *nw;
 
 	*out = NULL;
+	if (e->type == KV_ZSET) {
+		/* Deep copy by the zset module; the new key entry holds its pointer (8 bytes) and
+		 * owns it once linked. */
+		struct zset *z;
+		int err = zsetcmd_clone(e, &z);
+
+		if (err)
+			return err;
+		nw = db_new_entry(dstdb, KV_ZSET, newkey, newklen, sizeof(z), sizeof(z));
+		if (!nw) {
+			zset_free(z);
+			return -ENOMEM;
+		}
+		memcpy((void *)kv_val(nw), &z, sizeof(z));
+		nw->access = e->access;
+		*out = nw;
+		return 0;
+	}
 	if (e->type != KV_STRING)
 		return -EOPNOTSUPP;
 	nw = db_new_string(dstdb, newkey, newklen, (const void *)kv_val(e), e->vlen, e->vlen);

@@ -146,9 +146,9 @@ void db_edit_end(int dbid, struct kv_entry *e);
 struct kv_entry *db_grow_string(int dbid, struct kv_entry *e, size_t vcap);
 
 /*
- * Copy live entry e under newkey as an unlinked entry of dstdb (RENAME/MOVE/COPY): value and
- * access clock copied, no deadline (the caller passes it to db_link). 0, -ENOMEM, or -EOPNOTSUPP
- * for a type this module cannot copy yet.
+ * Copy live entry e under newkey as an unlinked entry of dstdb (COPY): value and
+ * access clock copied, no deadline (the caller passes it to db_link). Strings are copied here,
+ * sorted sets by the zset module (zsetcmd_clone). 0, -ENOMEM, or -EOPNOTSUPP for another type.
  */
 int db_clone_entry(int dstdb, const struct kv_entry *e, const void *newkey, size_t newklen,
 		   struct kv_entry **out);

@@ -261,13 +261,16 @@ int main(int argc, char **argv)
 		arena_teardown();
 		return 1;
 	}
-	fastpath_start();
+	/* The pidfile once the listeners exist (as Redis, after initServer) and before the XDP
+	 * fast path, whose verifier pass can take seconds on a loaded machine. */
 	if (write_pidfile()) {
+		udp_close();
 		conn_listeners_close();
 		loop->fini();
 		arena_teardown();
 		return 1;
 	}
+	fastpath_start();
 	log_notice("Ready to accept connections tcp");
 
 	ret = loop->run();

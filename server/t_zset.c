@@ -3,8 +3,9 @@
  * t_zset.c - the sorted-set commands with Redis 7 semantics, replies and error texts:
  * ZADD ZINCRBY ZSCORE ZMSCORE ZCARD ZCOUNT ZLEXCOUNT ZRANK ZREVRANK ZRANGE ZRANGEBYSCORE
  * ZREVRANGEBYSCORE ZRANGEBYLEX ZREVRANGEBYLEX ZREVRANGE ZRANGESTORE ZREM ZREMRANGEBYRANK
- * ZREMRANGEBYSCORE ZREMRANGEBYLEX ZPOPMIN ZPOPMAX ZRANDMEMBER ZSCAN ZUNION ZINTER ZDIFF
- * ZUNIONSTORE ZINTERSTORE ZDIFFSTORE ZINTERCARD.
+ * ZREMRANGEBYSCORE ZREMRANGEBYLEX ZPOPMIN ZPOPMAX ZRANDMEMBER ZSCAN, and the command table for
+ * all of them including the set algebra (ZUNION ZINTER ZDIFF, *STORE, ZINTERCARD), which lives
+ * in t_zset_setops.c.
  *
  * The data structure is index/zset.h (skip list + member hash in the arena, owned by the zsl
  * module). A key of type KV_ZSET holds, as its 8-byte inline value, the arena pointer of its
@@ -24,8 +25,9 @@
  *
  * Ownership of struct zset: the key entry owns it. Freeing the entry (kv_free, called by db.c
  * and htab.c on DEL, overwrite, expiry, eviction, FLUSH) frees the zset after the entry's seq
- * went odd (the order zset.h requires); see the request log: index/htab.c's kv_free does it.
- * This file calls zset_free() only on zsets it built and never linked.
+ * went odd (the order zset.h requires); index/htab.c's kv_free() does it, and
+ * kv_free_keep_val() (RENAME's shared value) does not. This file calls zset_free() only on
+ * zsets it built and never linked.
  *
  * Result emission: range commands feed one "sink" (struct zc_sink) that either writes the reply
  * (RESP2: flat member/score list; RESP3 with scores: an array of [member, score] pairs, as Redis
@@ -34,6 +36,15 @@
  *
  * Order of checks (which error wins) follows Redis 7.0.15: arguments are parsed before the key
  * is looked up, except where Redis does otherwise (ZSCAN options, noted there).
+ *
+ * Where replies knowingly depend on Redis's encodings (small zsets are listpacks there):
+ *  - ZSCAN answers a zset of <= 128 members in one call, in order, with cursor 0 (listpack);
+ *    bigger ones are scanned through the member hash with reverse-binary cursors (dictScan).
+ *  - a score of -0 is stored as 0 by ZADD/ZINCRBY and by the *STORE commands (a small Redis
+ *    zset prints "0"); a direct ZUNION/ZINTER reply keeps "-0" as Redis's skiplist does.
+ *  - ZRANK/ZREVRANK accept Redis 7.2's WITHSCORE (7.0 refuses it with an arity error).
+ * Cost: like Redis, range and set-algebra commands are O(log n + m) / O(total members) in one
+ * call; nothing here runs in steps.
  *
  * Threading: event-loop thread only, like every command module.
  */
@@ -58,18 +69,16 @@
 #define ERR_ZADD_INCR	  "ERR INCR option supports a single increment-element pair"
 #define ERR_MINMAX_FLOAT  "ERR min or max is not a float"
 #define ERR_MINMAX_LEX	  "ERR min or max not valid string range item"
-#define ERR_WEIGHT_FLOAT  "ERR weight value is not a float"
 #define ERR_ZRANGE_LIMIT                                                                           \
 	"ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
 #define ERR_ZRANGE_LEX_SCORES "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
-#define ERR_ZSET_NUMKEYS_FMT  "ERR at least 1 input key is needed for '%s' command"
 
 /* Redis's zset-max-listpack-entries default: a zset this small is scanned in one ZSCAN call. */
 #define ZC_SCAN_SMALL 128
 
 /* ---- helpers -------------------------------------------------------------------------------- */
 
-static int zc_wrongtype(struct client *c, const struct kv_entry *e)
+int zsetcmd_wrongtype(struct client *c, const struct kv_entry *e)
 {
 	if (e && e->type != KV_ZSET) {
 		reply_error(c, ERR_WRONGTYPE);
@@ -288,8 +297,7 @@ static void zc_sink_begin(struct zc_sink *s, struct client *c, int withscores, s
 }
 
 /* A member/score pair as Redis replies it: RESP3 with scores -> [m, s] pairs. */
-static void zc_reply_pair(struct client *c, const void *m, size_t len, double score,
-			  int withscores)
+static void zc_reply_pair(struct client *c, const void *m, size_t len, double score, int withscores)
 {
 	if (withscores && c->resp > 2)
 		reply_array(c, 2);
@@ -324,8 +332,7 @@ static void zc_sink_end(struct zc_sink *s)
 {
 	if (s->store)
 		return;
-	reply_set_deferred_array(s->c, s->h,
-				 s->withscores && s->c->resp == 2 ? s->n * 2 : s->n);
+	reply_set_deferred_array(s->c, s->h, s->withscores && s->c->resp == 2 ? s->n * 2 : s->n);
 }
 
 /* ---- copy (COPY) ----------------------------------------------------------------------------- */
@@ -424,7 +431,7 @@ static void zc_zadd_generic(struct client *c, int flags)
 			goto out;
 
 	e = db_lookup_write(c, key);
-	if (zc_wrongtype(c, e))
+	if (zsetcmd_wrongtype(c, e))
 		goto out;
 	if (!e) {
 		if (flags & ZC_XX)
@@ -533,7 +540,7 @@ static struct kv_entry *zc_lookup_read_or_reply(struct client *c, void (*empty)(
 			empty(c);
 		return NULL;
 	}
-	if (zc_wrongtype(c, e))
+	if (zsetcmd_wrongtype(c, e))
 		return NULL;
 	return e;
 }
@@ -576,7 +583,7 @@ static void cmd_zmscore(struct client *c)
 	struct zset *z;
 	int j;
 
-	if (zc_wrongtype(c, e))
+	if (zsetcmd_wrongtype(c, e))
 		return;
 	z = e ? zset_of(e) : NULL;
 	reply_array(c, c->argc - 2);
@@ -660,8 +667,8 @@ static void cmd_zcount(struct client *c)
 		return;
 	}
 	last = zset_last_in_range(z, &r);
-	reply_int(c, last ? (long long)(zset_node_rank(z, last) - zset_node_rank(z, first) + 1)
-			  : 0);
+	reply_int(c,
+		  last ? (long long)(zset_node_rank(z, last) - zset_node_rank(z, first) + 1) : 0);
 }
 
 static void cmd_zlexcount(struct client *c)
@@ -684,8 +691,8 @@ static void cmd_zlexcount(struct client *c)
 		return;
 	}
 	last = zset_last_in_lex_range(z, &r);
-	reply_int(c, last ? (long long)(zset_node_rank(z, last) - zset_node_rank(z, first) + 1)
-			  : 0);
+	reply_int(c,
+		  last ? (long long)(zset_node_rank(z, last) - zset_node_rank(z, first) + 1) : 0);
 }
 
 /* ---- ZRANGE family -------------------------------------------------------------------------- */
@@ -750,7 +757,7 @@ static void zc_range_lex(struct zc_sink *s, struct zset *z, const struct zset_le
 
 /* Store the zset built for ZRANGESTORE / Z*STORE at dst, or delete dst when it is empty.
  * Replies the member count. z is consumed. */
-static void zc_store_result(struct client *c, const struct arg *dst, struct zset *z)
+void zsetcmd_store_result(struct client *c, const struct arg *dst, struct zset *z)
 {
 	struct kv_entry *old = db_lookup_write(c, dst);
 	long long n = (long long)zset_card(z);
@@ -849,7 +856,7 @@ static void zc_range_generic(struct client *c, int store, enum zc_range_type rt,
 	}
 
 	e = store ? db_lookup_write(c, key) : db_lookup_read(c, key);
-	if (zc_wrongtype(c, e))
+	if (zsetcmd_wrongtype(c, e))
 		return;
 	if (store) {
 		out = zset_new();
@@ -879,7 +886,7 @@ static void zc_range_generic(struct client *c, int store, enum zc_range_type rt,
 			reply_error(c, ERR_OOM);
 			return;
 		}
-		zc_store_result(c, &c->argv[1], out);
+		zsetcmd_store_result(c, &c->argv[1], out);
 	}
 }
 
@@ -928,7 +935,7 @@ static void cmd_zrem(struct client *c)
 	struct zset *z;
 	int j;
 
-	if (zc_wrongtype(c, e))
+	if (zsetcmd_wrongtype(c, e))
 		return;
 	if (!e) {
 		reply_int(c, 0);
@@ -978,7 +985,7 @@ static void zc_remrange_generic(struct client *c, enum zc_rem_type t)
 		return;
 	}
 	e = db_lookup_write(c, key);
-	if (zc_wrongtype(c, e))
+	if (zsetcmd_wrongtype(c, e))
 		return;
 	if (!e) {
 		reply_int(c, 0);
@@ -1047,7 +1054,7 @@ static void zc_pop_generic(struct client *c, int max)
 		}
 	}
 	e = db_lookup_write(c, key);
-	if (zc_wrongtype(c, e))
+	if (zsetcmd_wrongtype(c, e))
 		return;
 	if (!e) {
 		reply_empty_array(c);
@@ -1112,7 +1119,7 @@ static __u64 zc_rand(void)
 	return x;
 }
 
-static void zc_reply_node(struct client *c, const struct kv_entry *node, int withscores)
+void zsetcmd_reply_node(struct client *c, const struct kv_entry *node, int withscores)
 {
 	__u32 len;
 	const void *m = zset_node_member(node, &len);
@@ -1151,7 +1158,7 @@ static int zc_rand_distinct(struct client *c, struct zset *z, __u64 size, __u64 
 		set[i] = pick;
 		node = zset_node_by_rank(z, pick);
 		if (node)
-			zc_reply_node(c, node, withscores);
+			zsetcmd_reply_node(c, node, withscores);
 	}
 	free(set);
 	return 0;
@@ -1200,7 +1207,7 @@ static void cmd_zrandmember(struct client *c)
 			for (i = 0; i < count; i++) {
 				node = zset_node_by_rank(z, zc_rand() % size);
 				if (node)
-					zc_reply_node(c, node, withscores);
+					zsetcmd_reply_node(c, node, withscores);
 			}
 			return;
 		}
@@ -1209,7 +1216,7 @@ static void cmd_zrandmember(struct client *c)
 			/* the whole zset, from the highest score down like Redis's iterator */
 			reply_array(c, (long)(withscores && c->resp == 2 ? size * 2 : size));
 			for (node = zset_last(z); node; node = zset_prev(node))
-				zc_reply_node(c, node, withscores);
+				zsetcmd_reply_node(c, node, withscores);
 			return;
 		}
 		if (zc_rand_distinct(c, z, size, count, withscores))
@@ -1290,7 +1297,7 @@ static void zc_scan_collect(struct kv_entry *node, void *arg)
 static void zc_scan_big(struct client *c, struct zc_scan *s, struct zset *z, __u64 cursor,
 			long long count)
 {
-	struct zc_scan_vec sv = { 0 };
+	struct zc_scan_vec sv = {0};
 	long long maxiter = count * 10;
 	char cbuf[LONG_STR_SIZE + 1];
 	size_t i, n;
@@ -1324,7 +1331,7 @@ static void cmd_zscan(struct client *c)
 {
 	unsigned long long cursor;
 	long long count = 10;
-	struct zc_scan s = { .c = c };
+	struct zc_scan s = {.c = c};
 	struct kv_entry *e, *node;
 	struct zset *z;
 	void *h;
@@ -1341,7 +1348,7 @@ static void cmd_zscan(struct client *c)
 		reply_empty_array(c);
 		return;
 	}
-	if (zc_wrongtype(c, e))
+	if (zsetcmd_wrongtype(c, e))
 		return;
 	/* options are parsed after the key lookup, as Redis's scanGenericCommand does */
 	for (j = 3; j < c->argc; j += 2) {
@@ -1377,285 +1384,6 @@ static void cmd_zscan(struct client *c)
 	zc_scan_big(c, &s, z, cursor, count);
 }
 
-/* ---- set operations ------------------------------------------------------------------------- */
-
-enum zc_setop { ZOP_UNION, ZOP_INTER, ZOP_DIFF };
-enum zc_aggr { ZAGG_SUM, ZAGG_MIN, ZAGG_MAX };
-
-struct zc_src {
-	struct zset *z; /* NULL: missing key (empty) */
-	double weight;
-};
-
-static __u64 zc_src_card(const struct zc_src *s)
-{
-	return s->z ? zset_card(s->z) : 0;
-}
-
-static void zc_aggregate(double *target, double val, enum zc_aggr a)
-{
-	if (a == ZAGG_SUM) {
-		*target = *target + val;
-		/* inf + -inf: Redis makes it 0 rather than storing NaN */
-		if (isnan(*target))
-			*target = 0.0;
-	} else if (a == ZAGG_MIN) {
-		*target = val < *target ? val : *target;
-	} else {
-		*target = val > *target ? val : *target;
-	}
-}
-
-/*
- * Compute the union/intersection/difference of src[0..n) into a new zset *out (or, for
- * cardinality, just count into *card stopping at limit when limit > 0). src is sorted by
- * cardinality for UNION and INTER (ascending, stable), as Redis does: the order matters for
- * floating-point sums, so it is part of the semantics. 0 or -ENOMEM.
- */
-static int zc_setop(struct zc_src *src, int n, enum zc_setop op, enum zc_aggr aggr,
-		    struct zset **out, int card_only, long long limit, long long *card)
-{
-	struct zset *dst = NULL;
-	struct kv_entry *node;
-	int i, j, zout, err = 0;
-
-	if (op != ZOP_DIFF) {
-		/* stable insertion sort by cardinality */
-		for (i = 1; i < n; i++) {
-			struct zc_src t = src[i];
-
-			for (j = i - 1; j >= 0 && zc_src_card(&src[j]) > zc_src_card(&t); j--)
-				src[j + 1] = src[j];
-			src[j + 1] = t;
-		}
-	}
-	if (!card_only) {
-		dst = zset_new();
-		if (!dst)
-			return -ENOMEM;
-	}
-	*card = 0;
-	if (op == ZOP_INTER) {
-		if (!src[0].z)
-			goto done;
-		for (node = zset_first(src[0].z); node; node = zset_next(node)) {
-			__u32 len;
-			const void *m = zset_node_member(node, &len);
-			double score = src[0].weight * zset_node_score(node), v;
-
-			if (isnan(score))
-				score = 0;
-			for (j = 1; j < n; j++) {
-				if (src[j].z == src[0].z) {
-					v = zset_node_score(node) * src[j].weight;
-				} else if (!src[j].z || zset_score(src[j].z, m, len, &v)) {
-					break;
-				} else {
-					v *= src[j].weight;
-				}
-				zc_aggregate(&score, v, aggr);
-			}
-			if (j != n)
-				continue;
-			if (card_only) {
-				(*card)++;
-				if (limit && *card >= limit)
-					break;
-				continue;
-			}
-			err = zset_add(dst, m, len, score, 0, &zout, NULL);
-			if (err)
-				goto fail;
-		}
-	} else if (op == ZOP_UNION) {
-		for (i = 0; i < n; i++) {
-			if (!src[i].z)
-				continue;
-			for (node = zset_first(src[i].z); node; node = zset_next(node)) {
-				__u32 len;
-				const void *m = zset_node_member(node, &len);
-				double score = src[i].weight * zset_node_score(node), cur;
-
-				if (isnan(score))
-					score = 0;
-				if (!zset_score(dst, m, len, &cur)) {
-					zc_aggregate(&cur, score, aggr);
-					score = cur;
-				}
-				err = zset_add(dst, m, len, score, 0, &zout, NULL);
-				if (err)
-					goto fail;
-			}
-		}
-	} else {
-		if (!src[0].z)
-			goto done;
-		for (node = zset_first(src[0].z); node; node = zset_next(node)) {
-			__u32 len;
-			const void *m = zset_node_member(node, &len);
-			double v;
-
-			for (j = 1; j < n; j++)
-				if (src[j].z && !zset_score(src[j].z, m, len, &v))
-					break;
-			if (j != n)
-				continue;
-			err = zset_add(dst, m, len, zset_node_score(node), 0, &zout, NULL);
-			if (err)
-				goto fail;
-		}
-	}
-done:
-	if (dst)
-		*card = (long long)zset_card(dst);
-	*out = dst;
-	return 0;
-fail:
-	zset_free(dst);
-	return err;
-}
-
-/*
- * Redis's zunionInterDiffGenericCommand(). dst: the destination key for the *STORE variants
- * (argv[1], numkeys at argv[2]) or NULL (numkeys at argv[1]). card_only: ZINTERCARD.
- */
-static void zc_setop_generic(struct client *c, int store, enum zc_setop op, int card_only)
-{
-	int nkidx = store ? 2 : 1, i, j, withscores = 0;
-	long long numkeys, limit = 0, card = 0;
-	enum zc_aggr aggr = ZAGG_SUM;
-	struct zc_src *src;
-	struct zset *res = NULL;
-	int err;
-
-	if (arg_ll_or_reply(c, &c->argv[nkidx], &numkeys, NULL))
-		return;
-	if (numkeys < 1) {
-		reply_errorf(c, ERR_ZSET_NUMKEYS_FMT, c->cmd->name);
-		return;
-	}
-	if (numkeys > c->argc - nkidx - 1) {
-		reply_error(c, ERR_SYNTAX);
-		return;
-	}
-	src = calloc((size_t)numkeys, sizeof(*src));
-	if (!src) {
-		reply_error(c, ERR_OOM);
-		return;
-	}
-	for (i = 0, j = nkidx + 1; i < numkeys; i++, j++) {
-		struct kv_entry *e =
-		    store ? db_lookup_write(c, &c->argv[j]) : db_lookup_read(c, &c->argv[j]);
-
-		if (zc_wrongtype(c, e))
-			goto out;
-		src[i].z = e ? zset_of(e) : NULL;
-		src[i].weight = 1.0;
-	}
-	while (j < c->argc) {
-		int remaining = c->argc - j;
-		const struct arg *a = &c->argv[j];
-
-		if (card_only) {
-			if (remaining >= 2 && arg_is(a, "limit")) {
-				if (arg_ll_or_reply(c, &c->argv[j + 1], &limit,
-						    "ERR LIMIT can't be negative"))
-					goto out;
-				if (limit < 0) {
-					reply_error(c, "ERR LIMIT can't be negative");
-					goto out;
-				}
-				j += 2;
-				continue;
-			}
-			reply_error(c, ERR_SYNTAX);
-			goto out;
-		}
-		if (op != ZOP_DIFF && remaining >= numkeys + 1 && arg_is(a, "weights")) {
-			j++;
-			for (i = 0; i < numkeys; i++, j++)
-				if (arg_double_or_reply(c, &c->argv[j], &src[i].weight,
-							ERR_WEIGHT_FLOAT))
-					goto out;
-		} else if (op != ZOP_DIFF && remaining >= 2 && arg_is(a, "aggregate")) {
-			const struct arg *v = &c->argv[j + 1];
-
-			if (arg_is(v, "sum"))
-				aggr = ZAGG_SUM;
-			else if (arg_is(v, "min"))
-				aggr = ZAGG_MIN;
-			else if (arg_is(v, "max"))
-				aggr = ZAGG_MAX;
-			else {
-				reply_error(c, ERR_SYNTAX);
-				goto out;
-			}
-			j += 2;
-		} else if (!store && arg_is(a, "withscores")) {
-			withscores = 1;
-			j++;
-		} else {
-			reply_error(c, ERR_SYNTAX);
-			goto out;
-		}
-	}
-	err = zc_setop(src, (int)numkeys, op, aggr, &res, card_only, limit, &card);
-	if (err) {
-		reply_error(c, ERR_OOM);
-		goto out;
-	}
-	if (card_only) {
-		reply_int(c, card);
-	} else if (store) {
-		zc_store_result(c, &c->argv[1], res);
-	} else {
-		struct kv_entry *node;
-		long long n = (long long)zset_card(res);
-
-		reply_array(c, (long)(withscores && c->resp == 2 ? n * 2 : n));
-		for (node = zset_first(res); node; node = zset_next(node))
-			zc_reply_node(c, node, withscores);
-		zset_free(res);
-	}
-out:
-	free(src);
-}
-
-static void cmd_zunionstore(struct client *c)
-{
-	zc_setop_generic(c, 1, ZOP_UNION, 0);
-}
-
-static void cmd_zinterstore(struct client *c)
-{
-	zc_setop_generic(c, 1, ZOP_INTER, 0);
-}
-
-static void cmd_zdiffstore(struct client *c)
-{
-	zc_setop_generic(c, 1, ZOP_DIFF, 0);
-}
-
-static void cmd_zunion(struct client *c)
-{
-	zc_setop_generic(c, 0, ZOP_UNION, 0);
-}
-
-static void cmd_zinter(struct client *c)
-{
-	zc_setop_generic(c, 0, ZOP_INTER, 0);
-}
-
-static void cmd_zdiff(struct client *c)
-{
-	zc_setop_generic(c, 0, ZOP_DIFF, 0);
-}
-
-static void cmd_zintercard(struct client *c)
-{
-	zc_setop_generic(c, 0, ZOP_INTER, 1);
-}
-
 /* ---- table ---------------------------------------------------------------------------------- */
 
 #define W  (CMD_WRITE)
@@ -1678,15 +1406,13 @@ const struct command zset_commands[] = {
     {"zcount", cmd_zcount, 4, R | F, 1, 1, 1, G,
      "Count the members in a sorted set with scores within the given values", "2.0.0"},
     {"zlexcount", cmd_zlexcount, 4, R | F, 1, 1, 1, G,
-     "Count the number of members in a sorted set between a given lexicographical range",
-     "2.8.9"},
-    {"zrank", cmd_zrank, -3, R | F, 1, 1, 1, G,
-     "Determine the index of a member in a sorted set", "2.0.0"},
+     "Count the number of members in a sorted set between a given lexicographical range", "2.8.9"},
+    {"zrank", cmd_zrank, -3, R | F, 1, 1, 1, G, "Determine the index of a member in a sorted set",
+     "2.0.0"},
     {"zrevrank", cmd_zrevrank, -3, R | F, 1, 1, 1, G,
      "Determine the index of a member in a sorted set, with scores ordered from high to low",
      "2.0.0"},
-    {"zrange", cmd_zrange, -4, R, 1, 1, 1, G, "Return a range of members in a sorted set",
-     "1.2.0"},
+    {"zrange", cmd_zrange, -4, R, 1, 1, 1, G, "Return a range of members in a sorted set", "1.2.0"},
     {"zrangestore", cmd_zrangestore, -5, W | DO, 1, 2, 1, G,
      "Store a range of members from sorted set into another key", "6.2.0"},
     {"zrevrange", cmd_zrevrange, -4, R, 1, 1, 1, G,
@@ -1717,18 +1443,20 @@ const struct command zset_commands[] = {
      "Remove and return members with the highest scores in a sorted set", "5.0.0"},
     {"zrandmember", cmd_zrandmember, -2, R, 1, 1, 1, G,
      "Get one or multiple random elements from a sorted set", "6.2.0"},
-    {"zscan", cmd_zscan, -3, R, 1, 1, 1, G, "Incrementally iterate sorted sets elements and "
-     "associated scores", "2.8.0"},
-    {"zunionstore", cmd_zunionstore, -4, W | DO, 1, 1, 1, G,
+    {"zscan", cmd_zscan, -3, R, 1, 1, 1, G,
+     "Incrementally iterate sorted sets elements and "
+     "associated scores",
+     "2.8.0"},
+    {"zunionstore", zsetcmd_zunionstore, -4, W | DO, 1, 1, 1, G,
      "Add multiple sorted sets and store the resulting sorted set in a new key", "2.0.0"},
-    {"zinterstore", cmd_zinterstore, -4, W | DO, 1, 1, 1, G,
+    {"zinterstore", zsetcmd_zinterstore, -4, W | DO, 1, 1, 1, G,
      "Intersect multiple sorted sets and store the resulting sorted set in a new key", "2.0.0"},
-    {"zdiffstore", cmd_zdiffstore, -4, W | DO, 1, 1, 1, G,
+    {"zdiffstore", zsetcmd_zdiffstore, -4, W | DO, 1, 1, 1, G,
      "Subtract multiple sorted sets and store the resulting sorted set in a new key", "6.2.0"},
-    {"zunion", cmd_zunion, -3, R, 0, 0, 0, G, "Add multiple sorted sets", "6.2.0"},
-    {"zinter", cmd_zinter, -3, R, 0, 0, 0, G, "Intersect multiple sorted sets", "6.2.0"},
-    {"zdiff", cmd_zdiff, -3, R, 0, 0, 0, G, "Subtract multiple sorted sets", "6.2.0"},
-    {"zintercard", cmd_zintercard, -3, R, 0, 0, 0, G,
+    {"zunion", zsetcmd_zunion, -3, R, 0, 0, 0, G, "Add multiple sorted sets", "6.2.0"},
+    {"zinter", zsetcmd_zinter, -3, R, 0, 0, 0, G, "Intersect multiple sorted sets", "6.2.0"},
+    {"zdiff", zsetcmd_zdiff, -3, R, 0, 0, 0, G, "Subtract multiple sorted sets", "6.2.0"},
+    {"zintercard", zsetcmd_zintercard, -3, R, 0, 0, 0, G,
      "Intersect multiple sorted sets and return the cardinality of the result", "7.0.0"},
     {NULL},
 };

@@ -20,6 +20,7 @@
  * Exit 77 when BPF arenas cannot be created here (bpf_test.h).
  */
 #include <arpa/inet.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -33,6 +34,7 @@
 #include "layout.h"
 #include "fastpath.h"
 #include "fp_load.h"
+#include "zset.h"
 
 /* What the kernel stamps into kv_entry.access (kv.h) must be the clock server/db.c reads. */
 _Static_assert(KV_LRU_MAX == CLOCK_LRU_MAX, "kv.h LRU clock width follows clock.h");
@@ -606,8 +608,120 @@ static const struct fcase cases[] = {
     {"trunc-payload-v6", "::1", 2, {"GET", "hello"}, 0, 0, 0, 0, 70, NULL, V_PASS,
      FP_C_PASS_MALFORMED},
 };
+/*
+ * Sorted sets (bpf/fp_zset.h). lb: ninf -inf, dave -5, alice 10, bob 20, carol 20, eve 1e15,
+ * pinf inf; lbf: x 1.5, y 2; lbig: m00..m39 scored 0..39. Replies as redis-server 7.0.15 sends
+ * them for the same commands (RESP2; scores "%.17g", "inf", "-inf").
+ */
+static const struct fcase zcases[] = {
+    {"zrange", "127.0.0.2", 4, {"ZRANGE", "lb", "0", "2"}, 0, 0, 0, 0, 0, NULL, V_TX, FP_C_HITS,
+     "*3\r\n$4\r\nninf\r\n$4\r\ndave\r\n$5\r\nalice\r\n"},
+    {"zrange-ws", "::1", 5, {"zrange", "lb", "0", "3", "WithScores"}, 0, 0, 0, 0, 0, NULL, V_TX,
+     FP_C_HITS,
+     "*8\r\n$4\r\nninf\r\n$4\r\n-inf\r\n$4\r\ndave\r\n$2\r\n-5\r\n$5\r\nalice\r\n"
+     "$2\r\n10\r\n$3\r\nbob\r\n$2\r\n20\r\n"},
+    {"zrevrange-ws", "127.0.0.2", 5, {"ZREVRANGE", "lb", "0", "2", "WITHSCORES"}, 0, 0, 0, 0, 0,
+     NULL, V_TX, FP_C_HITS,
+     "*6\r\n$4\r\npinf\r\n$3\r\ninf\r\n$3\r\neve\r\n$16\r\n1000000000000000\r\n"
+     "$5\r\ncarol\r\n$2\r\n20\r\n"},
+    {"zrevrange", "127.0.0.2", 4, {"zrevrange", "lb", "5", "6"}, 0, 0, 0, 0, 0, NULL, V_TX,
+     FP_C_HITS, "*2\r\n$4\r\ndave\r\n$4\r\nninf\r\n"},
+    {"zrange-clamp", "127.0.0.2", 4, {"ZRANGE", "lb", "5", "100"}, 0, 0, 0, 0, 0, NULL, V_TX,
+     FP_C_HITS, "*2\r\n$3\r\neve\r\n$4\r\npinf\r\n"},
+    {"zrange-reversed", "127.0.0.2", 4, {"ZRANGE", "lb", "5", "3"}, 0, 0, 0, 0, 0, NULL, V_TX,
+     FP_C_HITS, "*0\r\n"},
+    {"zrange-past-end", "127.0.0.2", 5, {"ZRANGE", "lb", "7", "20", "withscores"}, 0, 0, 0, 0, 0,
+     NULL, V_TX, FP_C_HITS, "*0\r\n"},
+    {"zrange-frac", "127.0.0.2", 4, {"ZRANGE", "lbf", "0", "1"}, 0, 0, 0, 0, 0, NULL, V_TX,
+     FP_C_HITS, "*2\r\n$1\r\nx\r\n$1\r\ny\r\n"},
+    {"zrevrange-big-top", "127.0.0.2", 5, {"ZREVRANGE", "lbig", "0", "1", "WITHSCORES"}, 0, 0, 0,
+     0, 0, NULL, V_TX, FP_C_HITS, "*4\r\n$3\r\nm39\r\n$2\r\n39\r\n$3\r\nm38\r\n$2\r\n38\r\n"},
+    {"zrange-big-16", "127.0.0.2", 4, {"ZRANGE", "lbig", "20", "35"}, 0, 0, 0, 0, 0, NULL, V_TX,
+     FP_C_HITS,
+     "*16\r\n$3\r\nm20\r\n$3\r\nm21\r\n$3\r\nm22\r\n$3\r\nm23\r\n$3\r\nm24\r\n"
+     "$3\r\nm25\r\n$3\r\nm26\r\n$3\r\nm27\r\n$3\r\nm28\r\n$3\r\nm29\r\n$3\r\nm30\r\n"
+     "$3\r\nm31\r\n$3\r\nm32\r\n$3\r\nm33\r\n$3\r\nm34\r\n$3\r\nm35\r\n"},
+    {"zscore", "127.0.0.2", 3, {"ZSCORE", "lb", "bob"}, 0, 0, 0, 0, 0, NULL, V_TX, FP_C_HITS,
+     "$2\r\n20\r\n"},
+    {"zscore-neg", "::1", 3, {"zscore", "lb", "dave"}, 0, 0, 0, 0, 0, NULL, V_TX, FP_C_HITS,
+     "$2\r\n-5\r\n"},
+    {"zscore-ninf", "127.0.0.2", 3, {"ZSCORE", "lb", "ninf"}, 0, 0, 0, 0, 0, NULL, V_TX, FP_C_HITS,
+     "$4\r\n-inf\r\n"},
+    {"zscore-pinf", "127.0.0.2", 3, {"ZScore", "lb", "pinf"}, 0, 0, 0, 0, 0, NULL, V_TX, FP_C_HITS,
+     "$3\r\ninf\r\n"},
+    {"zscore-big", "127.0.0.2", 3, {"ZSCORE", "lb", "eve"}, 0, 0, 0, 0, 0, NULL, V_TX, FP_C_HITS,
+     "$16\r\n1000000000000000\r\n"},
+    {"zscore-no-member", "127.0.0.2", 3, {"ZSCORE", "lb", "nobody"}, 0, 0, 0, 0, 0, NULL, V_TX,
+     FP_C_HITS, "$-1\r\n"},
+    {"zscore-zero", "127.0.0.2", 3, {"ZSCORE", "lbig", "m00"}, 0, 0, 0, 0, 0, NULL, V_TX,
+     FP_C_HITS, "$1\r\n0\r\n"},
+    /* passes */
+    {"zrange-frac-ws", "127.0.0.2", 5, {"ZRANGE", "lbf", "0", "1", "WITHSCORES"}, 0, 0, 0, 0, 0,
+     NULL, V_PASS, FP_C_PASS_ZSET},
+    {"zrange-big-17", "127.0.0.2", 4, {"ZRANGE", "lbig", "0", "16"}, 0, 0, 0, 0, 0, NULL, V_PASS,
+     FP_C_PASS_ZSET},
+    {"zrange-negative", "127.0.0.2", 4, {"ZRANGE", "lb", "0", "-1"}, 0, 0, 0, 0, 0, NULL, V_PASS,
+     FP_C_PASS_COMMAND},
+    {"zrange-leading-zero", "127.0.0.2", 4, {"ZRANGE", "lb", "01", "2"}, 0, 0, 0, 0, 0, NULL,
+     V_PASS, FP_C_PASS_COMMAND},
+    {"zrange-byscore", "127.0.0.2", 5, {"ZRANGE", "lb", "0", "1", "BYSCORE"}, 0, 0, 0, 0, 0, NULL,
+     V_PASS, FP_C_PASS_COMMAND},
+    {"zrange-arity", "127.0.0.2", 3, {"ZRANGE", "lb", "0"}, 0, 0, 0, 0, 0, NULL, V_PASS,
+     FP_C_PASS_COMMAND},
+    {"zrange-string", "127.0.0.2", 4, {"ZRANGE", "hello", "0", "1"}, 0, 0, 0, 0, 0, NULL, V_PASS,
+     FP_C_PASS_TYPE},
+    {"zrange-miss", "127.0.0.2", 4, {"ZRANGE", "nozset", "0", "1"}, 0, 0, 0, 0, 0, NULL, V_PASS,
+     FP_C_PASS_MISS},
+    {"zscore-frac", "127.0.0.2", 3, {"ZSCORE", "lbf", "x"}, 0, 0, 0, 0, 0, NULL, V_PASS,
+     FP_C_PASS_ZSET},
+    {"zscore-long-member", "127.0.0.2", 3,
+     {"ZSCORE", "lb", "mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm"}, 0, 0, 0, 0,
+     0, NULL, V_PASS, FP_C_PASS_KEY_TOO_LONG},
+    {"zscore-string", "127.0.0.2", 3, {"ZSCORE", "hello", "m"}, 0, 0, 0, 0, 0, NULL, V_PASS,
+     FP_C_PASS_TYPE},
+    {"zscore-miss", "127.0.0.2", 3, {"ZSCORE", "nozset", "m"}, 0, 0, 0, 0, 0, NULL, V_PASS,
+     FP_C_PASS_MISS},
+    {"zscore-arity", "127.0.0.2", 4, {"ZSCORE", "lb", "bob", "x"}, 0, 0, 0, 0, 0, NULL, V_PASS,
+     FP_C_PASS_COMMAND},
+    {"zrank", "127.0.0.2", 3, {"ZRANK", "lb", "bob"}, 0, 0, 0, 0, 0, NULL, V_PASS,
+     FP_C_PASS_COMMAND},
+    {"get-zset", "127.0.0.2", 2, {"GET", "lb"}, 0, 0, 0, 0, 0, NULL, V_PASS, FP_C_PASS_TYPE},
+};
 #pragma GCC diagnostic pop
 // clang-format on
+
+/* The sorted sets zcases[] reads, written with the index's writer API (as server/t_zset.c). */
+static void put_zset(const char *key, int n, const char *const *members, const double *scores)
+{
+	struct zset *z = zset_new();
+	int out, ok = z != NULL;
+
+	for (int i = 0; ok && i < n; i++)
+		ok = !zset_add(z, members[i], (__u32)strlen(members[i]), scores[i], 0, &out, NULL) &&
+		     out == ZSET_ADDED;
+	BT_CHECK(ok && put_type(KV_ZSET, key, (__u32)strlen(key), &z, 8, 0) != NULL, "put zset %s",
+		 key);
+}
+
+static void setup_zsets(void)
+{
+	static const char *const lb[] = {"alice", "bob", "carol", "dave", "eve", "ninf", "pinf"};
+	static const double lbs[] = {10, 20, 20, -5, 1e15, -INFINITY, INFINITY};
+	static const char *const lbf[] = {"y", "x"};
+	static const double lbfs[] = {2, 1.5};
+	static char names[40][4];
+	const char *big[40];
+	double bigs[40];
+
+	for (int i = 0; i < 40; i++) {
+		snprintf(names[i], sizeof(names[i]), "m%02d", i);
+		big[i] = names[i];
+		bigs[i] = (double)i;
+	}
+	put_zset("lb", 7, lb, lbs);
+	put_zset("lbf", 2, lbf, lbfs);
+	put_zset("lbig", 40, big, bigs);
+}
 
 /* Datagrams whose payload is shorter than the frame header, or too long to parse. */
 static void run_size_cases(int xdp)
@@ -877,6 +991,125 @@ static void test_race(int xdp)
 	BT_CHECK(hits > 100, "%s/race: only %d hits", xdp ? "xdp" : "tc", hits);
 }
 
+/*
+ * ZRANGE while the writer changes the sorted set: zrace holds f0..f4 (scores 0..4) and one or
+ * two rotating members x<n> scored 1000 + n; the writer adds x<n+1>, removes x<n>, and moves f2
+ * between 2 and 2.0 + 0 (a no-op) and 3.5 (non-integer: that state is passed up, and back).
+ * Every kernel reply must be a sorted list of pairs whose score matches the member's name: a mix
+ * of two states (torn read) would show a member with a stale score or a wrong count.
+ */
+static atomic_int zrace_stop;
+static struct zset *zrace_z;
+
+static void *zrace_writer(void *arg)
+{
+	char b[16], c[16];
+	int n = 0, out;
+
+	(void)arg;
+	while (!atomic_load(&zrace_stop)) {
+		int lb = snprintf(b, sizeof(b), "x%d", n + 1), lc = snprintf(c, sizeof(c), "x%d", n);
+
+		zset_add(zrace_z, b, (__u32)lb, 1000 + n + 1, 0, &out, NULL);
+		zset_rem(zrace_z, c, (__u32)lc);
+		zset_add(zrace_z, "f2", 2, (n & 1) ? 2 : 3.5, 0, &out, NULL);
+		n++;
+	}
+	return NULL;
+}
+
+/* Parse "*N\r\n" then N/2 pairs of bulk strings; 0 when consistent (see above). */
+static int zrace_check(const char *p, const char *end)
+{
+	long nitems, prev = -1;
+
+	if (*p++ != '*')
+		return -1;
+	nitems = strtol(p, (char **)&p, 10);
+	p += 2;
+	if (nitems != 12 && nitems != 14)
+		return -2;
+	for (long k = 0; k < nitems / 2; k++) {
+		char name[32], sc[32];
+		long l;
+
+		for (int w = 0; w < 2; w++) {
+			char *dst = w ? sc : name;
+
+			if (p >= end || *p++ != '$')
+				return -3;
+			l = strtol(p, (char **)&p, 10);
+			p += 2;
+			if (l <= 0 || l >= 31 || p + l > end)
+				return -4;
+			memcpy(dst, p, (size_t)l);
+			dst[l] = 0;
+			p += l + 2;
+		}
+		l = strtol(sc, NULL, 10);
+		if (l <= prev)
+			return -5; /* not sorted */
+		prev = l;
+		if (name[0] == 'f' ? atol(name + 1) != l : (name[0] != 'x' || atol(name + 1) + 1000 != l))
+			return -6; /* score from another state */
+	}
+	return 0;
+}
+
+static void test_zset_race(int xdp)
+{
+	static __u8 pl[4096], in[8192], out[8192];
+	struct addr src = addr_of("127.0.0.2"), dst = addr_of("127.0.0.1");
+	const char *argv[5] = {"ZRANGE", "zrace", "0", "15", "WITHSCORES"};
+	const char *f[] = {"f0", "f1", "f2", "f3", "f4", "x0"};
+	double fs[] = {0, 1, 2, 3, 4, 1000};
+	__u64 end = clock_mono_ns() + 700000000ULL, before[FP_C_MAX], after[FP_C_MAX];
+	int hits = 0, passes = 0, torn = 0, other = 0, r;
+	struct kv_entry *e;
+	pthread_t th;
+	size_t n;
+	__u32 on;
+
+	put_zset("zrace", 6, f, fs);
+	e = htab_find(db0(), "zrace", 5);
+	if (!e)
+		return;
+	zrace_z = zset_of(e);
+	n = build(in, mac_srv, mac_cli, &src, &dst, 40000, PORT, pl,
+		  request(pl, 9, 0, 0, 5, argv, NULL), 61, 1, M_NONE);
+	counters(before);
+	atomic_store(&zrace_stop, 0);
+	if (pthread_create(&th, NULL, zrace_writer, NULL)) {
+		BT_CHECK(0, "pthread_create");
+		return;
+	}
+	while (clock_mono_ns() < end) {
+		r = run(xdp, in, n, out, &on);
+		if (r == V_PASS) {
+			passes++;
+		} else if (r == V_TX) {
+			hits++;
+			if (zrace_check((const char *)out + 14 + 28 + FP_HDR_SIZE, (const char *)out + on))
+				torn++;
+		} else {
+			other++;
+		}
+	}
+	atomic_store(&zrace_stop, 1);
+	pthread_join(th, NULL);
+	counters(after);
+	printf("%s zset race: %d hits, %d passed (doubt %llu, zset %llu), %d torn\n",
+	       xdp ? "xdp" : "tc", hits, passes,
+	       (unsigned long long)(after[FP_C_PASS_DOUBT] - before[FP_C_PASS_DOUBT]),
+	       (unsigned long long)(after[FP_C_PASS_ZSET] - before[FP_C_PASS_ZSET]), torn);
+	BT_CHECK(torn == 0, "%s/zset race: %d inconsistent replies", xdp ? "xdp" : "tc", torn);
+	BT_CHECK(other == 0, "%s/zset race: %d runs failed", xdp ? "xdp" : "tc", other);
+	BT_CHECK(hits > 20, "%s/zset race: only %d hits", xdp ? "xdp" : "tc", hits);
+	r = run(xdp, in, n, out, &on); /* quiet now: must answer */
+	BT_CHECK(r == V_TX || zset_node_score(htab_find(&zrace_z->dict, "f2", 2)) == 3.5,
+		 "%s/zset race: no answer once quiet", xdp ? "xdp" : "tc");
+}
+
 /* PTTL of a key 3600.2 s from expiry is in ms, as server/t_keys.c computes it. */
 static void test_pttl(int xdp)
 {
@@ -1112,6 +1345,7 @@ int main(void)
 	BT_CHECK(put("k\r\n$3\r\n", "ck", 2, 0) != NULL, "put crlf key");
 	BT_CHECK(put(key257, "k257", 4, 0) != NULL, "put key257");
 	BT_CHECK(put_type(KV_ZSET, "zs", 2, "zzzzzzzz", 8, 0) != NULL, "put zs");
+	setup_zsets();
 	/* Expected GET blob reply. */
 	big_reply_len = (size_t)sprintf(big_reply, "$%zu\r\n", sizeof(blob_val));
 	memcpy(big_reply + big_reply_len, blob_val, sizeof(blob_val));
@@ -1124,6 +1358,8 @@ int main(void)
 		put("exp", "soon", 4, clock_mono_ns() + 3600ULL * 1000000000ULL + 200000000ULL);
 		for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 			run_case(xdp, &cases[i]);
+		for (i = 0; i < sizeof(zcases) / sizeof(zcases[0]); i++)
+			run_case(xdp, &zcases[i]);
 		run_size_cases(xdp);
 		test_token(xdp);
 		test_access(xdp);
@@ -1136,6 +1372,7 @@ int main(void)
 		memcpy(big_reply + big_reply_len, "\r\n", 2);
 		big_reply_len += 2;
 		test_race(xdp);
+		test_zset_race(xdp);
 		test_pttl(xdp);
 		test_wseq(xdp);
 		test_mset_race(xdp);

@@ -52,7 +52,7 @@ REDIS_CLI = shutil.which("redis-cli") or "/usr/bin/redis-cli"
 # ignored for redis-server, which knows none of arenakv's own directives
 EXTRA_ARGS = [] if IS_REDIS else shlex.split(os.environ.get("ARENAKV_SERVER_ARGS", ""))
 
-START_TIMEOUT = 15.0	# seconds until the first PONG
+START_TIMEOUT = 60.0	# seconds until the first PONG (BPF verification is slow on a loaded 2-core box)
 STOP_GRACE = 10.0	# seconds between SIGTERM and SIGKILL
 
 _live_servers = []

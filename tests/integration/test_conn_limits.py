@@ -18,6 +18,7 @@ are only checked against arenakv.
 """
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -48,12 +49,34 @@ def closed_within(sock, timeout):
 	return False
 
 
+# The XDP fast path is not what these tests are about, and loading it (the verifier) can take
+# seconds on a loaded 2-core machine: keep every arenakv server here on the plain TCP path.
+FAST_ARGS = [] if IS_REDIS else ["--fastpath-mode", "off"]
+
+
+def pids_with(marker):
+	"""Pids of processes whose command line contains marker (a unique temp path)."""
+	out = []
+	for d in os.listdir("/proc"):
+		if not d.isdigit():
+			continue
+		try:
+			with open("/proc/%s/cmdline" % d, "rb") as f:
+				if marker.encode() in f.read():
+					out.append(int(d))
+		except OSError:
+			pass
+	return out
+
+
 def connect(port):
 	return socket.create_connection(("127.0.0.1", port), timeout=5)
 
 
 class LimitsTest(ServerTestCase):
 	"""Limits on one server; every test restores what it changed."""
+
+	server_args = tuple(FAST_ARGS)
 
 	def test_maxclients_rejection(self):
 		self.r.config_set("maxclients", 3)
@@ -143,36 +166,36 @@ class LimitsTest(ServerTestCase):
 			self.r.connection_pool.disconnect()
 			self.r.config_set("client-output-buffer-limit", "normal 0 0 0")
 
+	def _client_ids(self):
+		return {int(c["id"]) for c in self.r.client_list()}
+
 	def test_output_buffer_soft_limit(self):
 		self.r.set("big", b"v" * (1 << 20))
 		self.r.config_set("client-output-buffer-limit", "normal 0 256kb 1")
 		try:
 			slow = connect(self.server.port)
-			slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+			slow.sendall(b"CLIENT ID\r\n")
+			line = slow.recv(100)
+			self.assertTrue(line.startswith(b":"), line)
+			cid = int(line[1:].strip())
 			# 40 MB of replies: far more than the socket buffers take, so the backlog
 			# stays over the soft limit while nobody reads
 			slow.sendall(encode("GET", "big") * 40)
 			t0 = time.time()
-			time.sleep(0.5)
-			# under the soft limit for its seconds: still open after 0.5 s
-			slow.setblocking(False)
-			try:
-				early = slow.recv(1, socket.MSG_PEEK) == b""
-			except BlockingIOError:
-				early = False
-			except ConnectionResetError:
-				early = True
-			self.assertFalse(early, "closed before soft_seconds elapsed")
-			slow.setblocking(True)
-			# wait without reading, then check it was closed
-			time.sleep(2.5)
-			self.assertTrue(closed_within(slow, 3), "slow reader over the soft limit kept")
-			self.assertGreater(time.time() - t0, 1.0)
+			time.sleep(0.4)
+			# over the soft limit for less than its seconds: still connected
+			self.assertIn(cid, self._client_ids(), "closed before soft_seconds elapsed")
+			# then closed by the server (the kernel may still be draining what was
+			# written before, so ask the server rather than wait for EOF)
+			self.assertTrue(wait_for(lambda: cid not in self._client_ids(), timeout=5),
+					"slow reader over the soft limit kept")
+			self.assertGreater(time.time() - t0, 0.9)
 			slow.close()
 			# a reader that keeps up is never closed
 			fast = self.server.client()
 			for _ in range(5):
 				self.assertEqual(len(fast.get("big")), 1 << 20)
+			self.assertTrue(fast.ping())
 			fast.close()
 		finally:
 			self.r.connection_pool.disconnect()
@@ -268,7 +291,7 @@ rename-command KEYS ""
 
 class StockConfigTest(unittest.TestCase):
 	def test_stock_config_starts_and_serves(self):
-		srv = Server(conf=STOCK_CONF)
+		srv = Server(FAST_ARGS, conf=STOCK_CONF)
 		srv.start()
 		try:
 			r = srv.client(decode_responses=True)
@@ -335,7 +358,7 @@ class DaemonizeTest(unittest.TestCase):
 		port = free_port()
 		cmd = [harness.server_binary(), "--port", str(port), "--bind", "127.0.0.1",
 		       "--daemonize", "yes", "--pidfile", pidfile, "--logfile", logfile,
-		       "--save", "", "--dir", d] + harness.EXTRA_ARGS
+		       "--save", "", "--dir", d] + harness.EXTRA_ARGS + FAST_ARGS
 		pid = None
 		try:
 			t0 = time.time()
@@ -354,25 +377,27 @@ class DaemonizeTest(unittest.TestCase):
 			self.assertEqual(os.getsid(pid), pid)
 			r = redis.Redis(host="127.0.0.1", port=port, socket_timeout=5)
 			self.assertTrue(wait_for(lambda: self._ping(r), timeout=10))
-			self.assertEqual(r.config_get("daemonize"), {b"daemonize": b"yes"})
+			self.assertEqual(r.config_get("daemonize"), {"daemonize": "yes"})
 			r.close()
 			with open(logfile) as f:
 				self.assertIn("Ready to accept connections", f.read())
 		finally:
-			if pid is None and os.path.exists(pidfile):
+			# the pidfile names the daemon; if it never appeared, find it by its
+			# unique pidfile path on the command line so nothing is left running
+			victims = [pid] if pid else pids_with(pidfile)
+			for v in victims:
 				try:
-					pid = int(open(pidfile).read())
-				except ValueError:
-					pid = None
-			if pid:
-				try:
-					os.kill(pid, signal.SIGTERM)
+					os.kill(v, signal.SIGTERM)
 				except ProcessLookupError:
 					pass
-				if not wait_for(lambda: not _alive(pid), timeout=10):
-					os.kill(pid, signal.SIGKILL)
-		self.assertFalse(_alive(pid))
-		self.assertFalse(os.path.exists(pidfile), "pidfile left behind")
+			for v in victims:
+				if not wait_for(lambda: not _alive(v), timeout=10):
+					os.kill(v, signal.SIGKILL)
+		try:
+			self.assertFalse(_alive(pid))
+			self.assertFalse(os.path.exists(pidfile), "pidfile left behind")
+		finally:
+			shutil.rmtree(d, ignore_errors=True)
 
 	@staticmethod
 	def _ping(r):
@@ -411,7 +436,7 @@ client-output-buffer-limit normal 0 0 0
 
 class RewriteTest(unittest.TestCase):
 	def test_without_config_file(self):
-		srv = Server()
+		srv = Server(FAST_ARGS)
 		srv.start()
 		try:
 			r = srv.client()
@@ -423,7 +448,7 @@ class RewriteTest(unittest.TestCase):
 			srv.cleanup()
 
 	def test_rewrite_round_trip(self):
-		srv = Server(conf=REWRITE_CONF)
+		srv = Server(FAST_ARGS, conf=REWRITE_CONF)
 		srv.start()
 		path = os.path.join(srv.dir, "server.conf")
 		try:
@@ -454,13 +479,13 @@ class RewriteTest(unittest.TestCase):
 					lines.index("# trailing comment"))
 			self.assertGreater(lines.index("maxmemory-policy allkeys-lru"),
 					   lines.index("# trailing comment"))
-			# rewriting again changes nothing
+			# rewriting again changes nothing (redis-server 7.0 may add a blank line)
 			self.assertTrue(r.execute_command("CONFIG", "REWRITE"))
-			self.assertEqual(open(path).read(), text)
+			self.assertEqual(open(path).read().rstrip("\n"), text.rstrip("\n"))
 			r.close()
 			srv.stop()
 			# the rewritten file starts a server with the same configuration
-			srv2 = Server(conf=text)
+			srv2 = Server(FAST_ARGS, conf=text)
 			srv2.start()
 			try:
 				r2 = srv2.client(decode_responses=True)

@@ -450,6 +450,14 @@ class Zset(harness.ServerTestCase):
 				 [b"a", b"-inf"])
 		self.assertEqual(w("ZINTER", "2", "i1", "i2", "AGGREGATE", "MAX", "WITHSCORES"),
 				 [b"a", b"inf"])
+		# -0: a direct reply shows it (Redis replies from its skiplist), a stored small result
+		# shows "0" (Redis's listpack), as does ZADD -0 into a small zset
+		w("ZADD", "zero", "0", "a")
+		self.assertEqual(w("ZUNION", "1", "zero", "WEIGHTS", "-1", "WITHSCORES"), [b"a", b"-0"])
+		self.assertEqual(w("ZUNIONSTORE", "st", "1", "zero", "WEIGHTS", "-1"), 1)
+		self.assertEqual(w("ZSCORE", "st", "a"), b"0")
+		self.assertEqual(w("ZADD", "nz", "-0", "x"), 1)
+		self.assertEqual(w("ZSCORE", "nz", "x"), b"0")
 
 	def test_setop_errors(self):
 		e = self.werr
@@ -469,6 +477,8 @@ class Zset(harness.ServerTestCase):
 		self.assertEqual(e("ZUNIONSTORE", "d", "1", "z", "WITHSCORES"), SYNTAX)
 		self.assertEqual(e("ZINTERCARD", "2", "z"), SYNTAX)
 		self.assertEqual(e("ZINTERCARD", "1", "z", "LIMIT", "-1"), "ERR LIMIT can't be negative")
+		self.assertEqual(e("ZINTERCARD", "1", "z", "LIMIT", "abc"), "ERR LIMIT can't be negative")
+		self.assertEqual(e("ZINTERCARD", "1", "z", "LIMIT"), SYNTAX)
 		self.assertEqual(e("ZINTERCARD", "1", "z", "WITHSCORES"), SYNTAX)
 
 	# ---- RESP3 ----------------------------------------------------------------------------
@@ -542,6 +552,47 @@ class Zset(harness.ServerTestCase):
 		w("ZADD", "u", "1", "a")
 		self.assertEqual(w("UNLINK", "u"), 1)
 
+	def test_copy_zset(self):
+		w = self.wire
+		w("ZADD", "z", "1", "a", "2", "b")
+		self.assertEqual(w("COPY", "z", "c"), 1)
+		w("ZADD", "z", "3", "c")				# deep copy: independent
+		self.assertEqual(w("ZRANGE", "c", "0", "-1", "WITHSCORES"), [b"a", b"1", b"b", b"2"])
+		self.assertEqual(w("COPY", "z", "c"), 0)
+		self.assertEqual(w("COPY", "z", "c", "REPLACE"), 1)
+		self.assertEqual(w("ZCARD", "c"), 3)
+		self.assertEqual(w("COPY", "z", "c", "DB", "2"), 1)
+		w("SELECT", "2")
+		self.assertEqual(w("ZSCORE", "c", "c"), b"3")
+		w("SELECT", "0")
+
+	def test_memory_is_returned(self):
+		"""Deleting, overwriting, popping and flushing zsets give their memory back."""
+		raw = self.raw
+
+		def used():
+			return harness.info_field(raw, "used_memory", "memory")
+
+		base = used()
+		for round_ in range(3):
+			args = []
+			for i in range(20000):
+				args += [str(i), "member-%d-%d" % (round_, i)]
+			self.wire("ZADD", "z", *args)
+			self.assertGreater(used() - base, 500000)
+			if round_ == 0:
+				self.wire("DEL", "z")
+			elif round_ == 1:
+				self.wire("SET", "z", "x")			# overwrite by another type
+				self.wire("DEL", "z")
+			else:
+				self.wire("ZPOPMIN", "z", "20000")	# popped empty: key deleted
+			self.assertEqual(self.wire("EXISTS", "z"), 0)
+			self.assertLess(abs(used() - base), 200000, "round %d" % round_)
+		self.wire("ZADD", "y", *args)
+		self.wire("FLUSHALL")
+		self.assertLess(abs(used() - base), 200000, "flushall")
+
 	def test_watch_sees_zset_writes(self):
 		r = self.r
 		r.zadd("z", {"a": 1})
@@ -569,6 +620,26 @@ class Zset(harness.ServerTestCase):
 		p.multi()
 		p.set("marker", "y")
 		self.assertEqual(p.execute(), [True])
+
+	def test_multi_and_expiry(self):
+		w = self.wire
+		self.assertEqual(w("MULTI"), ("simple", "OK"))
+		self.assertEqual(w("ZADD", "z", "1", "a", "2", "b"), ("simple", "QUEUED"))
+		self.assertEqual(w("ZINCRBY", "z", "5", "a"), ("simple", "QUEUED"))
+		self.assertEqual(w("ZRANGE", "z", "0", "-1", "WITHSCORES"), ("simple", "QUEUED"))
+		self.assertEqual(w("ZPOPMAX", "z"), ("simple", "QUEUED"))
+		self.assertEqual(w("EXEC"), [2, b"6", [b"b", b"2", b"a", b"6"], [b"a", b"6"]])
+		# a zset keeps its TTL across in-place writes, and an expired one is gone for every
+		# command (lazy expiry) including writes, which then start from an empty set
+		w("PEXPIRE", "z", "100000")
+		w("ZADD", "z", "3", "c")
+		self.assertGreater(w("PTTL", "z"), 0)
+		w("PEXPIRE", "z", "30")
+		self.assertTrue(harness.wait_for(lambda: w("ZCARD", "z") == 0, 3))
+		self.assertEqual(w("ZADD", "z", "XX", "1", "b"), 0)
+		self.assertEqual(w("ZADD", "z", "1", "x"), 1)
+		self.assertEqual(w("ZRANGE", "z", "0", "-1"), [b"x"])
+		self.assertEqual(w("PTTL", "z"), -1)
 
 	def test_binary_members_and_large_sets(self):
 		r = self.r
@@ -671,6 +742,7 @@ class ZsetDifferential(harness.ServerTestCase):
 			lambda: ["ZSCAN", k, "0"],
 			lambda: ["EXISTS", k],
 			lambda: ["TYPE", k],
+			lambda: ["ZRANDMEMBER", k, "50", "WITHSCORES"],	# >= size: all, deterministic
 		]
 		lexops = [
 			lambda: ["ZADD", "lx"] + sum([["0", m()] for _ in range(rnd.randint(1, 3))], []),
@@ -694,6 +766,47 @@ class ZsetDifferential(harness.ServerTestCase):
 				cmd = self.gen(rnd)
 				ra, rb = a.cmd(*cmd), b.cmd(*cmd)
 				self.assertEqual(ra, rb, "seed %d step %d: %r" % (seed, i, cmd))
+		finally:
+			a.close()
+			b.close()
+
+	def test_random_big(self):
+		"""Hundreds of members with many equal scores: deep skip lists, ranks, ranges."""
+		rnd = random.Random(7)
+		a, b = self.server.sock(), self.ref.sock()
+		try:
+			for i in range(4000):
+				op = rnd.random()
+				m = "m%d" % rnd.randint(0, 600)
+				lo, hi = sorted([rnd.randint(-10, 60), rnd.randint(-10, 60)])
+				if op < 0.45:
+					cmd = ["ZADD", "big", str(rnd.randint(0, 50)), m, str(rnd.randint(0, 50)),
+					       "m%d" % rnd.randint(0, 600)]
+				elif op < 0.55:
+					cmd = ["ZREM", "big", m]
+				elif op < 0.65:
+					cmd = ["ZRANK", "big", m]
+				elif op < 0.72:
+					cmd = ["ZRANGE", "big", str(lo * 5), str(hi * 5), "WITHSCORES"]
+				elif op < 0.79:
+					cmd = ["ZRANGEBYSCORE", "big", "(%d" % lo, str(hi), "LIMIT",
+					       str(rnd.randint(0, 20)), str(rnd.randint(-1, 20))]
+				elif op < 0.84:
+					cmd = ["ZREVRANGEBYSCORE", "big", str(hi), str(lo), "WITHSCORES"]
+				elif op < 0.88:
+					cmd = ["ZCOUNT", "big", str(lo), "(%d" % hi]
+				elif op < 0.91:
+					cmd = ["ZREMRANGEBYSCORE", "big", str(hi), str(hi)]
+				elif op < 0.93:
+					cmd = ["ZREMRANGEBYRANK", "big", str(lo), str(lo + 2)]
+				elif op < 0.96:
+					cmd = ["ZINCRBY", "big", str(rnd.randint(-3, 3)), m]
+				else:
+					cmd = ["ZREVRANK", "big", m]
+				self.assertEqual(a.cmd(*cmd), b.cmd(*cmd), "step %d: %r" % (i, cmd))
+			self.assertEqual(a.cmd("ZRANGE", "big", "0", "-1", "WITHSCORES"),
+					 b.cmd("ZRANGE", "big", "0", "-1", "WITHSCORES"))
+			self.assertGreater(a.cmd("ZCARD", "big"), 200)
 		finally:
 			a.close()
 			b.close()

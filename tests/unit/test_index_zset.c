@@ -135,8 +135,10 @@ static void make_pool(void)
 	/* keep members unique (random binary ones could collide) */
 	for (int i = 0; i < POOL; i++)
 		for (int j = 0; j < i; j++)
-			if (pool[i].len == pool[j].len && !memcmp(pool[i].b, pool[j].b, pool[i].len))
-				pool[i].len = (__u32)snprintf(pool[i].b, sizeof(pool[i].b), "u%d", i);
+			if (pool[i].len == pool[j].len &&
+			    !memcmp(pool[i].b, pool[j].b, pool[i].len))
+				pool[i].len =
+				    (__u32)snprintf(pool[i].b, sizeof(pool[i].b), "u%d", i);
 }
 
 static double rand_score(void)
@@ -163,7 +165,8 @@ static int node_is(const struct kv_entry *n, const struct ref *r)
 	const void *m = zset_node_member(n, &len);
 
 	return len == pool[r->id].len && !memcmp(m, pool[r->id].b, len) &&
-	       (zset_node_score(n) == r->score) && !!signbit(zset_node_score(n)) == !!signbit(r->score);
+	       (zset_node_score(n) == r->score) &&
+	       !!signbit(zset_node_score(n)) == !!signbit(r->score);
 }
 
 static void compare_full(struct zset *z, const char *what)
@@ -201,7 +204,8 @@ static void compare_ranks(struct zset *z, const char *what)
 		if (zset_node_by_rank(z, i) == NULL || !node_is(zset_node_by_rank(z, i), &model[i]))
 			bad++;
 		if (zset_read_rank(z, m->b, m->len, i & 1, &rank, &sbits) ||
-		    rank != (__u64)(i & 1 ? nmodel - 1 - i : i) || memcmp(&sbits, &model[i].score, 8))
+		    rank != (__u64)(i & 1 ? nmodel - 1 - i : i) ||
+		    memcmp(&sbits, &model[i].score, 8))
 			rbad++;
 		if (zset_read_score(z, m->b, m->len, &sbits) || memcmp(&sbits, &model[i].score, 8))
 			rbad++;
@@ -298,7 +302,8 @@ static void compare_ranges(struct zset *z, const char *what)
 		int rev = rng() % 2;
 		__u32 n, seq;
 		int err = zset_read_range_by_rank(z, start, count, rev, items, 64, &n, &seq);
-		__u64 want = start >= (__u64)nmodel ? 0 : (count < nmodel - start ? count : nmodel - start);
+		__u64 want =
+		    start >= (__u64)nmodel ? 0 : (count < nmodel - start ? count : nmodel - start);
 
 		if (err || n != want || zset_read_retry(z, seq)) {
 			bad++;
@@ -380,7 +385,8 @@ static void test_lex(void)
 	zset_free(z);
 }
 
-/* ---- the model test ---------------------------------------------------------------------------- */
+/* ---- the model test ----------------------------------------------------------------------------
+ */
 
 static void one_op(struct zset *z)
 {
@@ -434,7 +440,8 @@ static void one_op(struct zset *z)
 			}
 			sc += want;
 		}
-		if (((flags & ZSET_ADD_GT) && sc <= want) || ((flags & ZSET_ADD_LT) && sc >= want)) {
+		if (((flags & ZSET_ADD_GT) && sc <= want) ||
+		    ((flags & ZSET_ADD_LT) && sc >= want)) {
 			CHECK(!err && out == ZSET_NOP && ns == want, "GT/LT refused");
 			return;
 		}
@@ -640,7 +647,8 @@ static void *cc_reader(void *arg)
 			for (__u32 k = 0; k < n; k++) {
 				memcpy(&sc, &it[k].score, 8);
 				if (it[k].mlen > 16 || !cc_pair_ok(buf + off, it[k].mlen, sc) ||
-				    sc <= prev || (start + k < CC_FIXED && sc != (double)(start + k)))
+				    sc <= prev ||
+				    (start + k < CC_FIXED && sc != (double)(start + k)))
 					bad++;
 				off += it[k].mlen;
 				prev = sc;
@@ -679,13 +687,15 @@ static void test_concurrency(double seconds)
 		} else if ((r >> 40) % 10 < 9) {
 			zset_rem(cc_z, b, l);
 		} else if (zset_card(cc_z) > CC_FIXED + 500) {
-			struct zset_range rg = {1000 + k * CC_CHURN, 1000 + (k + 5) * CC_CHURN, 0, 1};
+			struct zset_range rg = {1000 + k * CC_CHURN, 1000 + (k + 5) * CC_CHURN, 0,
+						1};
 
 			zset_delete_range_by_score(cc_z, &rg, NULL);
 		}
 		if ((++ops & 1023) == 0) {
 			clock_gettime(CLOCK_MONOTONIC, &t);
-			if ((double)(t.tv_sec - t0.tv_sec) + (t.tv_nsec - t0.tv_nsec) / 1e9 > seconds)
+			if ((double)(t.tv_sec - t0.tv_sec) + (t.tv_nsec - t0.tv_nsec) / 1e9 >
+			    seconds)
 				break;
 		}
 	}
@@ -708,7 +718,7 @@ static void test_concurrency(double seconds)
 /* zset_fmt_score against printf's "%.17g" (what server/reply.c sends) over many values. */
 static void test_fmt_score(void)
 {
-	__u64 n = 0, formatted = 0, bad = 0;
+	__u64 n = 0, formatted = 0, bad = 0, nint = 0;
 
 	for (__u64 i = 0; i < 3000000; i++) {
 		char mine[ZSET_SCORE_STR_MAX + 1], ref[64];
@@ -725,7 +735,8 @@ static void test_fmt_score(void)
 			memcpy(&bits, &v, 8);
 			break;
 		case 2: /* dyadic fractions m / 2^k */
-			v = (double)(__s64)((r >> 8) % 100000000000ULL) / (double)(1ULL << (r % 30));
+			v = (double)(__s64)((r >> 8) % 100000000000ULL) /
+			    (double)(1ULL << (r % 30));
 			memcpy(&bits, &v, 8);
 			break;
 		case 3: /* decimal-looking values, mostly not exact */
@@ -739,8 +750,11 @@ static void test_fmt_score(void)
 			memcpy(&bits, &v, 8);
 			break;
 		default: /* specials */
-			v = (double[]){0.0, -0.0, INFINITY, -INFINITY, 1e17, 99999999999999999.0,
-				       0.0001, 0.00006103515625, 1.5, -2.25}[r % 10];
+			v = (double[]){0.0,	 -0.0,
+				       INFINITY, -INFINITY,
+				       1e17,	 99999999999999999.0,
+				       0.0001,	 0.00006103515625,
+				       1.5,	 -2.25}[r % 10];
 			memcpy(&bits, &v, 8);
 			break;
 		}
@@ -748,7 +762,23 @@ static void test_fmt_score(void)
 		if (isnan(v))
 			continue;
 		n++;
-		len = zset_fmt_score(bits, mine);
+		{
+			/* the BPF subset agrees with the full formatter */
+			__s64 iv;
+			int kind = zset_score_int(bits, &iv);
+			char ib[32];
+
+			if (kind == 1)
+				snprintf(ib, sizeof(ib), "%lld", (long long)iv);
+			else
+				snprintf(ib, sizeof(ib), "%s", kind == 2 ? "inf" : "-inf");
+			len = zset_fmt_score(bits, mine);
+			if (kind) {
+				nint++;
+				if (!len || strlen(ib) != len || memcmp(ib, mine, len))
+					bad++;
+			}
+		}
 		if (!len)
 			continue;
 		formatted++;
@@ -758,12 +788,14 @@ static void test_fmt_score(void)
 			snprintf(ref, sizeof(ref), "%.17g", v);
 		if (len != strlen(ref) || memcmp(mine, ref, len)) {
 			if (bad++ < 5)
-				fprintf(stderr, "fmt %a: mine '%.*s' ref '%s'\n", v, (int)len, mine, ref);
+				fprintf(stderr, "fmt %a: mine '%.*s' ref '%s'\n", v, (int)len, mine,
+					ref);
 		}
 	}
 	printf("fmt_score: %llu of %llu values formatted, %llu differ from %%.17g\n",
 	       (unsigned long long)formatted, (unsigned long long)n, (unsigned long long)bad);
 	CHECK(bad == 0, "%llu scores formatted unlike %%.17g", (unsigned long long)bad);
+	CHECK(nint > n / 10, "the integer subset covers integers (%llu)", (unsigned long long)nint);
 	CHECK(formatted > n / 3, "most integer/dyadic scores are formatted (%llu of %llu)",
 	      (unsigned long long)formatted, (unsigned long long)n);
 	{
