@@ -611,8 +611,10 @@ static __always_inline int fp_run(void *ctx, int xdp)
 	r.now = bpf_ktime_get_ns();
 	r.tai = bpf_ktime_get_tai_ns();
 	/* Several keys must come from between two write commands (index/layout.h, wseq): a
-	 * command writing several keys (MSET, EXEC, RENAME...) may be half done right now. */
-	r.multi = r.nkeys > 1;
+	 * command writing several keys (MSET, EXEC, RENAME...) may be half done right now. A
+	 * range of a sorted set reads several members, and one ZADD/ZUNIONSTORE... changes them
+	 * one at a time (each under the zset's own seqlock), so it needs the same guarantee. */
+	r.multi = r.nkeys > 1 || r.cmd == FP_CMD_ZRANGE || r.cmd == FP_CMD_ZREVRANGE;
 	if (r.multi) {
 		r.wseq = arena_wseq_read_begin();
 		if (r.wseq & 1) {
