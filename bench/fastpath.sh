@@ -75,11 +75,11 @@ if [ "${ISOLATE:-1}" = 1 ] && [ -z "${AKV_BENCH_NETNS:-}" ] && [ "$(id -u)" = 0 
 	fi
 fi
 
-for b in "$arenakv" "$udp_load" "$redis"; do
-	[ -x "$b" ] || { echo "fastpath.sh: $b not found (build arenakv: udp_load target)" >&2; exit 1; }
-done
-command -v "$bench" >/dev/null || { echo "fastpath.sh: redis-benchmark not found" >&2; exit 1; }
-command -v redis-cli >/dev/null || { echo "fastpath.sh: redis-cli not found" >&2; exit 1; }
+BENCH_NAME=fastpath.sh
+. "$here/lib.sh"
+
+bench_require "$arenakv" "$udp_load" "$redis"
+bench_require_cmd "$bench" redis-cli
 
 tmp=$(mktemp -d /tmp/arenakv-fpbench.XXXXXX)
 srv_pid=
@@ -98,24 +98,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-
-srv_pin=()
-cli_pin=()
-if [ "$PIN" = 1 ] && command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
-	srv_pin=(taskset -c 0)
-	cli_pin=(taskset -c 1)
-fi
-
-free_port() {
-	local p
-	while :; do
-		p=$((20000 + RANDOM % 40000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return
-		fi
-	done
-}
+bench_pin
 
 # The data set as RESP, generated once (redis-cli --pipe loads it in well under a second).
 awk -v n="$KEYS" -v d="$DSIZE" 'BEGIN {
@@ -128,22 +111,11 @@ awk -v n="$KEYS" -v d="$DSIZE" 'BEGIN {
 
 # start NAME BINARY [ARGS...]: start, wait for PONG, load the data set; sets $port, $srv_pid
 start() {
-	local name=$1 bin=$2 i
+	local name=$1 bin=$2 port_var=port_$1 pid_var=pid_$1
 	shift 2
-	port=$(free_port)
-	"${srv_pin[@]}" "$bin" --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
-		--dir "$tmp" "$@" > "$tmp/$name.log" 2>&1 &
-	srv_pid=$!
-	for i in $(seq 150); do
-		[ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ] && break
-		kill -0 "$srv_pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if [ "$(redis-cli -p "$port" ping 2>/dev/null)" != PONG ]; then
-		echo "fastpath.sh: $name did not start; log:" >&2
-		tail -20 "$tmp/$name.log" >&2
-		exit 1
-	fi
+	bench_start_server "$name" "$bin" 150 "$@"
+	port=${!port_var}
+	srv_pid=${!pid_var}
 	redis-cli -p "$port" --pipe < "$tmp/load.resp" > "$tmp/$name.pipe" 2>&1 ||
 		{ echo "fastpath.sh: loading $name failed: $(tail -2 "$tmp/$name.pipe")" >&2; exit 1; }
 }
@@ -152,6 +124,7 @@ stop() {
 	kill -TERM "$srv_pid" 2>/dev/null || true
 	wait "$srv_pid" 2>/dev/null || true
 	srv_pid=
+	pids=() # bench_start_server's record of the same server
 }
 
 fp_field() { redis-cli -p "$port" INFO fastpath | tr -d '\r' | sed -n "s/^$1://p"; }

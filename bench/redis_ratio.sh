@@ -40,72 +40,19 @@ KEYSPACE=${KEYSPACE:-100000}
 DSIZE=${DSIZE:-3}
 PIN=${PIN:-1}
 
-for b in "$redis" "$arenakv"; do
-	if [ ! -x "$b" ]; then
-		echo "redis_ratio: $b not found or not executable (build arenakv, or set ARENAKV_BUILD)" >&2
-		exit 1
-	fi
-done
-command -v "$bench" >/dev/null || { echo "redis_ratio: redis-benchmark not found" >&2; exit 1; }
+BENCH_NAME=redis_ratio
+. "$here/lib.sh"
+
+bench_require "$redis" "$arenakv"
+bench_require_cmd "$bench" redis-cli
 
 tmp=$(mktemp -d /tmp/arenakv-bench.XXXXXX)
-pids=()
 cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill -TERM "$p" 2>/dev/null || true
-	done
-	for p in "${pids[@]}"; do
-		wait "$p" 2>/dev/null || true
-	done
+	bench_stop_servers
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-
-srv_pin=()
-cli_pin=()
-if [ "$PIN" = 1 ] && command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
-	srv_pin=(taskset -c 0)
-	cli_pin=(taskset -c 1)
-fi
-
-# below the default ephemeral range (32768-60999), so client sockets do not take it meanwhile
-free_port() {
-	local p
-	while :; do
-		p=$((20000 + RANDOM % 12000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return
-		fi
-	done
-}
-
-# start_server NAME BINARY -> sets port_NAME; waits for PONG; retries when the port was taken
-start_server() {
-	local name=$1 bin=$2 port i try pid
-	mkdir -p "$tmp/$name"
-	for try in 1 2 3 4 5; do
-		port=$(free_port)
-		"${srv_pin[@]}" "$bin" --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
-			--dir "$tmp/$name" >"$tmp/$name.log" 2>&1 &
-		pid=$!
-		pids+=("$pid")
-		for i in $(seq 100); do
-			if [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ]; then
-				printf -v "port_$name" '%s' "$port"
-				printf -v "pid_$name" '%s' "$pid"
-				return 0
-			fi
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		grep -q "in use" "$tmp/$name.log" || break
-	done
-	echo "redis_ratio: $name ($bin) did not answer PING; log:" >&2
-	tail -20 "$tmp/$name.log" >&2
-	exit 1
-}
+bench_pin
 
 # cpu_ticks PID -> utime + stime of the whole process (all threads, io_uring workers included)
 cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
@@ -125,8 +72,8 @@ run_bench() {
 
 median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
-start_server redis "$redis"
-start_server arenakv "$arenakv"
+bench_start_server redis "$redis" 100
+bench_start_server arenakv "$arenakv" 100
 
 echo "# redis_ratio: $(date -u '+%Y-%m-%d %H:%M UTC')  $(nproc) CPUs  $(lscpu 2>/dev/null |
 	sed -n 's/^Model name: *//p' | head -1)  kernel $(uname -r)"

@@ -41,75 +41,19 @@ PIPE=${PIPE:-1}
 PIN=${PIN:-1}
 read -r -a akv_args <<<"${ARENAKV_ARGS:-}"
 
-for b in "$redis" "$arenakv"; do
-	if [ ! -x "$b" ]; then
-		echo "zset.sh: $b not found or not executable (build arenakv, or set ARENAKV_BUILD)" >&2
-		exit 1
-	fi
-done
-command -v "$bench" >/dev/null || { echo "zset.sh: redis-benchmark not found" >&2; exit 1; }
-command -v "$cli" >/dev/null || { echo "zset.sh: redis-cli not found" >&2; exit 1; }
+BENCH_NAME=zset.sh
+. "$here/lib.sh"
+
+bench_require "$redis" "$arenakv"
+bench_require_cmd "$bench" "$cli"
 
 tmp=$(mktemp -d /tmp/arenakv-zbench.XXXXXX)
-pids=()
 cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill -TERM "$p" 2>/dev/null || true
-	done
-	for p in "${pids[@]}"; do
-		wait "$p" 2>/dev/null || true
-	done
+	bench_stop_servers
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-
-srv_pin=()
-cli_pin=()
-if [ "$PIN" = 1 ] && command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
-	srv_pin=(taskset -c 0)
-	cli_pin=(taskset -c 1)
-fi
-
-# a port below the ephemeral range that nobody answers on
-free_port() {
-	local p
-	while :; do
-		p=$((20000 + RANDOM % 12000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return
-		fi
-	done
-}
-
-# start_server NAME BINARY [ARGS...] -> sets port_NAME and pid_NAME once the server answers
-# PING (up to 60 s: loading the BPF fast path can take a while)
-start_server() {
-	local name=$1 bin=$2 port i try pid
-	shift 2
-	mkdir -p "$tmp/$name"
-	for try in 1 2 3 4 5; do
-		port=$(free_port)
-		"${srv_pin[@]}" "$bin" --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
-			--dir "$tmp/$name" "$@" >"$tmp/$name.log" 2>&1 &
-		pid=$!
-		pids+=("$pid")
-		for i in $(seq 600); do
-			if [ "$("$cli" -p "$port" ping 2>/dev/null)" = PONG ]; then
-				printf -v "port_$name" '%s' "$port"
-				printf -v "pid_$name" '%s' "$pid"
-				return 0
-			fi
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		grep -q "in use" "$tmp/$name.log" || break
-	done
-	echo "zset.sh: $name ($bin) did not answer PING; log:" >&2
-	tail -20 "$tmp/$name.log" >&2
-	exit 1
-}
+bench_pin
 
 # fill NAME: the same MEMBERS members on both servers, 1000 per ZADD, through --pipe
 fill() {
@@ -148,8 +92,9 @@ run_bench() {
 
 median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
-start_server redis "$redis"
-start_server arenakv "$arenakv" ${akv_args[@]+"${akv_args[@]}"}
+# up to 60 s for PING: loading the BPF fast path can take a while
+bench_start_server redis "$redis" 600
+bench_start_server arenakv "$arenakv" 600 ${akv_args[@]+"${akv_args[@]}"}
 fill redis
 fill arenakv
 

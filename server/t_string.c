@@ -258,7 +258,8 @@ static void str_set_generic(struct client *c, const struct arg *key, const struc
 /* ---- GET SET and friends -----------------------------------------------------------------------
  */
 
-static void cmd_get(struct client *c)
+/* GET, and with del GETDEL: reply the string value (nil when absent), then delete the key. */
+static void str_get_generic(struct client *c, int del)
 {
 	struct kv_entry *e = db_lookup_read(c, &c->argv[1]);
 
@@ -269,6 +270,13 @@ static void cmd_get(struct client *c)
 	if (str_wrongtype(c, e))
 		return;
 	str_reply_value(c, e);
+	if (del)
+		db_delete_entry(c->db, e);
+}
+
+static void cmd_get(struct client *c)
+{
+	str_get_generic(c, 0);
 }
 
 static void cmd_set(struct client *c)
@@ -289,22 +297,24 @@ static void cmd_setnx(struct client *c)
 	str_set_generic(c, &c->argv[1], &c->argv[2], STR_NX, 0, 1);
 }
 
-static void cmd_setex(struct client *c)
+/* SETEX and PSETEX (key, time in unit, value); name is the command for the error text. */
+static void str_setex_generic(struct client *c, int unit, const char *name)
 {
 	__u64 deadline;
 
-	if (str_expire_or_reply(c, &c->argv[2], STR_EX, "setex", &deadline))
+	if (str_expire_or_reply(c, &c->argv[2], unit, name, &deadline))
 		return;
 	str_set_generic(c, &c->argv[1], &c->argv[3], 0, deadline, 0);
 }
 
+static void cmd_setex(struct client *c)
+{
+	str_setex_generic(c, STR_EX, "setex");
+}
+
 static void cmd_psetex(struct client *c)
 {
-	__u64 deadline;
-
-	if (str_expire_or_reply(c, &c->argv[2], STR_PX, "psetex", &deadline))
-		return;
-	str_set_generic(c, &c->argv[1], &c->argv[3], 0, deadline, 0);
+	str_setex_generic(c, STR_PX, "psetex");
 }
 
 static void cmd_getset(struct client *c)
@@ -314,16 +324,7 @@ static void cmd_getset(struct client *c)
 
 static void cmd_getdel(struct client *c)
 {
-	struct kv_entry *e = db_lookup_read(c, &c->argv[1]);
-
-	if (!e) {
-		reply_null(c);
-		return;
-	}
-	if (str_wrongtype(c, e))
-		return;
-	str_reply_value(c, e);
-	db_delete_entry(c->db, e);
+	str_get_generic(c, 1);
 }
 
 static void cmd_getex(struct client *c)

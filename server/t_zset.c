@@ -647,10 +647,22 @@ static void cmd_zrevrank(struct client *c)
 	zc_rank_generic(c, 1);
 }
 
+/*
+ * ZCOUNT and ZLEXCOUNT's reply: the number of members from first to last in rank order, both
+ * inclusive, 0 when the range is empty (first or last NULL). Both nodes belong to z.
+ */
+static void zc_reply_span(struct client *c, const struct zset *z, const struct kv_entry *first,
+			  const struct kv_entry *last)
+{
+	reply_int(c, first && last
+			 ? (long long)(zset_node_rank(z, last) - zset_node_rank(z, first) + 1)
+			 : 0);
+}
+
 static void cmd_zcount(struct client *c)
 {
 	struct zset_range r;
-	struct kv_entry *e, *first, *last;
+	struct kv_entry *e, *first;
 	struct zset *z;
 
 	if (zc_parse_range(&c->argv[2], &c->argv[3], &r)) {
@@ -662,19 +674,13 @@ static void cmd_zcount(struct client *c)
 		return;
 	z = zset_of(e);
 	first = zset_first_in_range(z, &r);
-	if (!first) {
-		reply_int(c, 0);
-		return;
-	}
-	last = zset_last_in_range(z, &r);
-	reply_int(c,
-		  last ? (long long)(zset_node_rank(z, last) - zset_node_rank(z, first) + 1) : 0);
+	zc_reply_span(c, z, first, first ? zset_last_in_range(z, &r) : NULL);
 }
 
 static void cmd_zlexcount(struct client *c)
 {
 	struct zset_lex_range r;
-	struct kv_entry *e, *first, *last;
+	struct kv_entry *e, *first;
 	struct zset *z;
 
 	if (zc_parse_lex_range(&c->argv[2], &c->argv[3], &r)) {
@@ -686,13 +692,7 @@ static void cmd_zlexcount(struct client *c)
 		return;
 	z = zset_of(e);
 	first = zset_first_in_lex_range(z, &r);
-	if (!first) {
-		reply_int(c, 0);
-		return;
-	}
-	last = zset_last_in_lex_range(z, &r);
-	reply_int(c,
-		  last ? (long long)(zset_node_rank(z, last) - zset_node_rank(z, first) + 1) : 0);
+	zc_reply_span(c, z, first, first ? zset_last_in_lex_range(z, &r) : NULL);
 }
 
 /* ---- ZRANGE family -------------------------------------------------------------------------- */

@@ -2,11 +2,12 @@
 /*
  * bpf_test.h - tiny harness shared by the tests in tests/bpf/.
  *
- * Each test is one executable that prints one line per failed check, a final
- * "N passed, M failed" line, and exits 0 (all passed), 1 (something failed) or 77 (skipped: the
- * kernel or our privileges cannot run BPF arenas; the reason is printed first). A skip is decided
- * ONLY by bpf_test_require_arena(), which creates a bare arena map: if that works, any later
- * failure (a program the verifier rejects, a wrong result) is a real failure, never a skip.
+ * Each test is one executable that counts its checks with unit/unit_test.h (one line per failed
+ * check, a final "N passed, M failed" line) and exits 0 (all passed), 1 (something failed) or
+ * 77 (skipped: the kernel or our privileges cannot run BPF arenas; the reason is printed first). A
+ * skip is decided ONLY by bpf_test_require_arena(), which creates a bare arena map: if that works,
+ * any later failure (a program the verifier rejects, a wrong result) is a real failure, never a
+ * skip.
  */
 #ifndef ARENAKV_TESTS_BPF_TEST_H
 #define ARENAKV_TESTS_BPF_TEST_H
@@ -20,28 +21,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-static int bt_passed, bt_failed;
-
-#define BT_CHECK(cond, ...)                                                                        \
-	do {                                                                                       \
-		if (cond) {                                                                        \
-			bt_passed++;                                                               \
-		} else {                                                                           \
-			bt_failed++;                                                               \
-			if (bt_failed <= 50) {                                                     \
-				fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);               \
-				fprintf(stderr, __VA_ARGS__);                                      \
-				fputc('\n', stderr);                                               \
-			}                                                                          \
-		}                                                                                  \
-	} while (0)
-
-/* Print the summary and return the exit code. */
-static inline int bt_done(void)
-{
-	printf("%d passed, %d failed\n", bt_passed, bt_failed);
-	return bt_failed ? 1 : 0;
-}
+#include "unit/unit_test.h" /* CHECK_MSG(), ut_done(): the counters and the summary line */
 
 /* Exit 77 with the reason when this process cannot create a BPF arena map at all. */
 static inline void bpf_test_require_arena(void)

@@ -205,17 +205,17 @@ static void check_mode(const char *mode)
 
 		h0 = counter(FP_C_HITS);
 		exchange(v6, 2, get, rep, &rn, &got);
-		BT_CHECK(rn == FP_HDR_SIZE + 11 && rep[3] == (FP_F_REPLY | FP_F_KERNEL) &&
-			     !memcmp(rep + 4, "\xab\xcd\xef\x01", 4) &&
-			     !memcmp(rep + FP_HDR_SIZE, "$5\r\nworld\r\n", 11),
-			 "%s/%s GET: reply of %zd bytes (server socket got %zd)", mode, fam, rn,
-			 got);
-		BT_CHECK(counter(FP_C_HITS) == h0 + 1, "%s/%s GET: hits did not move", mode, fam);
+		CHECK_MSG(rn == FP_HDR_SIZE + 11 && rep[3] == (FP_F_REPLY | FP_F_KERNEL) &&
+			      !memcmp(rep + 4, "\xab\xcd\xef\x01", 4) &&
+			      !memcmp(rep + FP_HDR_SIZE, "$5\r\nworld\r\n", 11),
+			  "%s/%s GET: reply of %zd bytes (server socket got %zd)", mode, fam, rn,
+			  got);
+		CHECK_MSG(counter(FP_C_HITS) == h0 + 1, "%s/%s GET: hits did not move", mode, fam);
 
 		exchange(v6, 3, mget, rep, &rn, &got);
-		BT_CHECK(rn == FP_HDR_SIZE + 22 &&
-			     !memcmp(rep + FP_HDR_SIZE, "*2\r\n$5\r\nworld\r\n$1\r\nx\r\n", 22),
-			 "%s/%s MGET: reply of %zd bytes", mode, fam, rn);
+		CHECK_MSG(rn == FP_HDR_SIZE + 22 &&
+			      !memcmp(rep + FP_HDR_SIZE, "*2\r\n$5\r\nworld\r\n$1\r\nx\r\n", 22),
+			  "%s/%s MGET: reply of %zd bytes", mode, fam, rn);
 
 		/*
 		 * A reply much bigger than the request: the frame must grow by ~1 KB. tcx
@@ -226,31 +226,31 @@ static void check_mode(const char *mode)
 		t0 = counter(FP_C_PASS_TAILROOM);
 		exchange(v6, 2, getbig, rep, &rn, &got);
 		if (rn == 0 && !strcmp(mode, "xdp-generic"))
-			BT_CHECK(got > 0 && counter(FP_C_PASS_TAILROOM) == t0 + 1,
-				 "%s/%s GET 1000-byte value: not answered, not passed as tailroom",
-				 mode, fam);
+			CHECK_MSG(got > 0 && counter(FP_C_PASS_TAILROOM) == t0 + 1,
+				  "%s/%s GET 1000-byte value: not answered, not passed as tailroom",
+				  mode, fam);
 		else
-			BT_CHECK(rn == FP_HDR_SIZE + 1009 &&
-				     !memcmp(rep + FP_HDR_SIZE, "$1000\r\nbbb", 10) &&
-				     counter(FP_C_HITS) == h0 + 1,
-				 "%s/%s GET 1000-byte value: reply of %zd bytes", mode, fam, rn);
+			CHECK_MSG(rn == FP_HDR_SIZE + 1009 &&
+				      !memcmp(rep + FP_HDR_SIZE, "$1000\r\nbbb", 10) &&
+				      counter(FP_C_HITS) == h0 + 1,
+				  "%s/%s GET 1000-byte value: reply of %zd bytes", mode, fam, rn);
 
 		/* The same, padded (FP_F_PAD) so the frame is already big enough: answered. */
 		h0 = counter(FP_C_HITS);
 		pad_to = 1100;
 		exchange(v6, 2, getbig, rep, &rn, &got);
 		pad_to = 0;
-		BT_CHECK(rn == FP_HDR_SIZE + 1009 && rep[3] == (FP_F_REPLY | FP_F_KERNEL) &&
-			     !memcmp(rep + FP_HDR_SIZE, "$1000\r\nbbb", 10) &&
-			     counter(FP_C_HITS) == h0 + 1,
-			 "%s/%s padded GET 1000-byte value: reply of %zd bytes", mode, fam, rn);
+		CHECK_MSG(rn == FP_HDR_SIZE + 1009 && rep[3] == (FP_F_REPLY | FP_F_KERNEL) &&
+			      !memcmp(rep + FP_HDR_SIZE, "$1000\r\nbbb", 10) &&
+			      counter(FP_C_HITS) == h0 + 1,
+			  "%s/%s padded GET 1000-byte value: reply of %zd bytes", mode, fam, rn);
 
 		h0 = counter(FP_C_PASS_MISS);
 		exchange(v6, 2, miss, rep, &rn, &got);
-		BT_CHECK(rn == 0 && got > 0, "%s/%s miss: client got %zd, server socket got %zd",
-			 mode, fam, rn, got);
-		BT_CHECK(counter(FP_C_PASS_MISS) == h0 + 1, "%s/%s miss: passed_miss did not move",
-			 mode, fam);
+		CHECK_MSG(rn == 0 && got > 0, "%s/%s miss: client got %zd, server socket got %zd",
+			  mode, fam, rn, got);
+		CHECK_MSG(counter(FP_C_PASS_MISS) == h0 + 1, "%s/%s miss: passed_miss did not move",
+			  mode, fam);
 	}
 }
 
@@ -282,7 +282,7 @@ int main(void)
 	}
 	ncpus = libbpf_num_possible_cpus();
 	memset(bigval, 'b', 1000);
-	BT_CHECK(!put("hello", "world") && !put("k2", "x") && !put("big", bigval), "writing keys");
+	CHECK_MSG(!put("hello", "world") && !put("k2", "x") && !put("big", bigval), "writing keys");
 	{
 		static const int sz[] = {64, 128, 256, 384, 512, 768, 1000};
 		char name[16];
@@ -290,22 +290,22 @@ int main(void)
 		for (int i = 0; i < 7; i++) {
 			bigval[sz[i]] = '\0';
 			snprintf(name, sizeof(name), "v%d", sz[i]);
-			BT_CHECK(!put(name, bigval), "writing %s", name);
+			CHECK_MSG(!put(name, bigval), "writing %s", name);
 			bigval[sz[i]] = 'b';
 		}
 		bigval[1000] = '\0';
 	}
 	err = fp_load_open(&skel);
-	BT_CHECK(!err, "fp_load_open: %d", err);
+	CHECK_MSG(!err, "fp_load_open: %d", err);
 	if (err)
 		goto out;
-	BT_CHECK(!bpf_map__update_elem(skel->maps.fp_config, &zero, 4, &cfg, sizeof(cfg), 0) &&
-		     !bpf_map__update_elem(skel->maps.fp_allow4, &k4, sizeof(k4), &one, 1, 0) &&
-		     !bpf_map__update_elem(skel->maps.fp_allow6, &k6, sizeof(k6), &one, 1, 0),
-		 "config maps");
+	CHECK_MSG(!bpf_map__update_elem(skel->maps.fp_config, &zero, 4, &cfg, sizeof(cfg), 0) &&
+		      !bpf_map__update_elem(skel->maps.fp_allow4, &k4, sizeof(k4), &one, 1, 0) &&
+		      !bpf_map__update_elem(skel->maps.fp_allow6, &k6, sizeof(k6), &one, 1, 0),
+		  "config maps");
 	srv_fd[0] = open_server(0);
 	srv_fd[1] = open_server(1);
-	BT_CHECK(srv_fd[0] >= 0 && srv_fd[1] >= 0, "server sockets");
+	CHECK_MSG(srv_fd[0] >= 0 && srv_fd[1] >= 0, "server sockets");
 
 	/* Generic XDP on lo (native is refused on lo). */
 	err = bpf_xdp_attach(lo, bpf_program__fd(skel->progs.fp_xdp), XDP_FLAGS_SKB_MODE, NULL);
@@ -314,7 +314,7 @@ int main(void)
 	} else {
 		check_mode("xdp-generic");
 		probe_sizes("xdp-generic");
-		BT_CHECK(!bpf_xdp_detach(lo, XDP_FLAGS_SKB_MODE, NULL), "XDP detach");
+		CHECK_MSG(!bpf_xdp_detach(lo, XDP_FLAGS_SKB_MODE, NULL), "XDP detach");
 	}
 
 	/* tcx ingress on lo, replies through bpf_redirect(lo, 0). */
@@ -337,7 +337,7 @@ out:
 		close(srv_fd[0]);
 	if (srv_fd[1] >= 0)
 		close(srv_fd[1]);
-	BT_CHECK(!fp_load_destroy(skel), "fp_load_destroy");
+	CHECK_MSG(!fp_load_destroy(skel), "fp_load_destroy");
 	arena_teardown();
-	return bt_done();
+	return ut_done();
 }

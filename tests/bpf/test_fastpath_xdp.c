@@ -301,7 +301,7 @@ static void set_config(__u32 flags, __u64 token, __u32 sample)
 	__u32 zero = 0;
 	int err = bpf_map__update_elem(skel->maps.fp_config, &zero, 4, &cfg, sizeof(cfg), 0);
 
-	BT_CHECK(!err, "fp_config update: %d", err);
+	CHECK_MSG(!err, "fp_config update: %d", err);
 }
 
 static void allow(const char *cidr)
@@ -324,7 +324,7 @@ static void allow(const char *cidr)
 		inet_pton(AF_INET, buf, k.addr);
 		err = bpf_map__update_elem(skel->maps.fp_allow4, &k, sizeof(k), &one, 1, 0);
 	}
-	BT_CHECK(!err, "allow %s: %d", cidr, err);
+	CHECK_MSG(!err, "allow %s: %d", cidr, err);
 }
 
 /* ---- running ------------------------------------------------------------------------------ */
@@ -415,32 +415,32 @@ static void run_case(int xdp, const struct fcase *c)
 		printf("tc/%s: skipped, test_run refuses a %d-byte skb\n", c->name, c->trunc);
 		return;
 	}
-	BT_CHECK(v == c->verdict, "%s/%s: verdict %d want %d", xdp ? "xdp" : "tc", c->name, v,
-		 c->verdict);
-	BT_CHECK(after[c->reason] == before[c->reason] + 1, "%s/%s: counter %s moved by %llu",
-		 xdp ? "xdp" : "tc", c->name, fp_counter_name(c->reason),
-		 (unsigned long long)(after[c->reason] - before[c->reason]));
+	CHECK_MSG(v == c->verdict, "%s/%s: verdict %d want %d", xdp ? "xdp" : "tc", c->name, v,
+		  c->verdict);
+	CHECK_MSG(after[c->reason] == before[c->reason] + 1, "%s/%s: counter %s moved by %llu",
+		  xdp ? "xdp" : "tc", c->name, fp_counter_name(c->reason),
+		  (unsigned long long)(after[c->reason] - before[c->reason]));
 	if (c->reason != FP_C_NOT_OURS)
-		BT_CHECK(after[FP_C_REQUESTS] == before[FP_C_REQUESTS] + 1,
-			 "%s/%s: requests did not move", xdp ? "xdp" : "tc", c->name);
+		CHECK_MSG(after[FP_C_REQUESTS] == before[FP_C_REQUESTS] + 1,
+			  "%s/%s: requests did not move", xdp ? "xdp" : "tc", c->name);
 	{
 		/* Exactly one outcome per request: hits or one passed_* (none for not_ours). */
 		__u64 outcomes = after[FP_C_HITS] - before[FP_C_HITS];
 
 		for (__u32 k = FP_C_PASS_FIRST; k < FP_C_MAX; k++)
 			outcomes += after[k] - before[k];
-		BT_CHECK(outcomes == (c->reason == FP_C_NOT_OURS ? 0 : 1),
-			 "%s/%s: %llu outcomes counted", xdp ? "xdp" : "tc", c->name,
-			 (unsigned long long)outcomes);
-		BT_CHECK((after[FP_C_MISSES] - before[FP_C_MISSES]) ==
-			     (c->reason == FP_C_PASS_MISS ? 1u : 0u),
-			 "%s/%s: misses", xdp ? "xdp" : "tc", c->name);
+		CHECK_MSG(outcomes == (c->reason == FP_C_NOT_OURS ? 0 : 1),
+			  "%s/%s: %llu outcomes counted", xdp ? "xdp" : "tc", c->name,
+			  (unsigned long long)outcomes);
+		CHECK_MSG((after[FP_C_MISSES] - before[FP_C_MISSES]) ==
+			      (c->reason == FP_C_PASS_MISS ? 1u : 0u),
+			  "%s/%s: misses", xdp ? "xdp" : "tc", c->name);
 	}
 	if (c->verdict == V_PASS) {
-		BT_CHECK(after[FP_C_HITS] == before[FP_C_HITS], "%s/%s: hits moved on a pass",
-			 xdp ? "xdp" : "tc", c->name);
-		BT_CHECK(on == n && !memcmp(in, out, n), "%s/%s: passed frame was modified",
-			 xdp ? "xdp" : "tc", c->name);
+		CHECK_MSG(after[FP_C_HITS] == before[FP_C_HITS], "%s/%s: hits moved on a pass",
+			  xdp ? "xdp" : "tc", c->name);
+		CHECK_MSG(on == n && !memcmp(in, out, n), "%s/%s: passed frame was modified",
+			  xdp ? "xdp" : "tc", c->name);
 		return;
 	}
 	/* Expected reply frame: same header with REPLY|KERNEL and token 0, then the RESP. */
@@ -451,8 +451,9 @@ static void run_case(int xdp, const struct fcase *c)
 	memcpy(rep + FP_HDR_SIZE, c->reply ? c->reply : big_reply, rlen);
 	wn = build(want, mac_cli, mac_srv, &dst, &src, PORT, 40000, rep, FP_HDR_SIZE + rlen, 64,
 		   0x1234, M_NONE);
-	BT_CHECK(on == wn && !memcmp(out, want, wn), "%s/%s: reply frame differs (len %u want %zu)",
-		 xdp ? "xdp" : "tc", c->name, on, wn);
+	CHECK_MSG(on == wn && !memcmp(out, want, wn),
+		  "%s/%s: reply frame differs (len %u want %zu)", xdp ? "xdp" : "tc", c->name, on,
+		  wn);
 	if (on != wn || memcmp(out, want, wn)) {
 		size_t i;
 
@@ -461,10 +462,10 @@ static void run_case(int xdp, const struct fcase *c)
 		fprintf(stderr, "  first difference at byte %zu: got %.*s\n", i,
 			(int)(on > 14 + 28 + 16 ? on - 14 - 28 - 16 : 0), out + 14 + 28 + 16);
 	}
-	BT_CHECK(frame_csums_ok(out, on), "%s/%s: reply checksums wrong", xdp ? "xdp" : "tc",
-		 c->name);
-	BT_CHECK(after[FP_C_BYTES_OUT] == before[FP_C_BYTES_OUT] + FP_HDR_SIZE + rlen,
-		 "%s/%s: bytes_out", xdp ? "xdp" : "tc", c->name);
+	CHECK_MSG(frame_csums_ok(out, on), "%s/%s: reply checksums wrong", xdp ? "xdp" : "tc",
+		  c->name);
+	CHECK_MSG(after[FP_C_BYTES_OUT] == before[FP_C_BYTES_OUT] + FP_HDR_SIZE + rlen,
+		  "%s/%s: bytes_out", xdp ? "xdp" : "tc", c->name);
 }
 
 /* Positional table: fields after `reason` default to 0/NULL where a case does not need them. */
@@ -699,8 +700,8 @@ static void put_zset(const char *key, int n, const char *const *members, const d
 	for (int i = 0; ok && i < n; i++)
 		ok = !zset_add(z, members[i], (__u32)strlen(members[i]), scores[i], 0, &out, NULL) &&
 		     out == ZSET_ADDED;
-	BT_CHECK(ok && put_type(KV_ZSET, key, (__u32)strlen(key), &z, 8, 0) != NULL, "put zset %s",
-		 key);
+	CHECK_MSG(ok && put_type(KV_ZSET, key, (__u32)strlen(key), &z, 8, 0) != NULL, "put zset %s",
+		  key);
 }
 
 static void setup_zsets(void)
@@ -739,15 +740,15 @@ static void run_size_cases(int xdp)
 	counters(before);
 	v = run(xdp, in, n, out, &on);
 	counters(after);
-	BT_CHECK(v == V_PASS && after[FP_C_PASS_SHORT] == before[FP_C_PASS_SHORT] + 1,
-		 "%s/short: verdict %d", xdp ? "xdp" : "tc", v);
+	CHECK_MSG(v == V_PASS && after[FP_C_PASS_SHORT] == before[FP_C_PASS_SHORT] + 1,
+		  "%s/short: verdict %d", xdp ? "xdp" : "tc", v);
 
 	n = build(in, mac_srv, mac_cli, &src, &dst, 40000, PORT, pl, FP_REQ_MAX + 1, 61, 1, M_NONE);
 	counters(before);
 	v = run(xdp, in, n, out, &on);
 	counters(after);
-	BT_CHECK(v == V_PASS && after[FP_C_PASS_TOO_BIG] == before[FP_C_PASS_TOO_BIG] + 1,
-		 "%s/too-big: verdict %d", xdp ? "xdp" : "tc", v);
+	CHECK_MSG(v == V_PASS && after[FP_C_PASS_TOO_BIG] == before[FP_C_PASS_TOO_BIG] + 1,
+		  "%s/too-big: verdict %d", xdp ? "xdp" : "tc", v);
 }
 
 /* MGET of FP_MULTI_MAX keys is answered; one more key is passed. */
@@ -805,25 +806,25 @@ static void test_token(int xdp)
 	counters(before);
 	v = run(xdp, in, n, out, &on);
 	counters(after);
-	BT_CHECK(v == V_PASS && after[FP_C_PASS_AUTH] == before[FP_C_PASS_AUTH] + 1,
-		 "%s/token-wrong: verdict %d", xdp ? "xdp" : "tc", v);
+	CHECK_MSG(v == V_PASS && after[FP_C_PASS_AUTH] == before[FP_C_PASS_AUTH] + 1,
+		  "%s/token-wrong: verdict %d", xdp ? "xdp" : "tc", v);
 	in = get_frame("hello", &n, 0);
 	v = run(xdp, in, n, out, &on);
-	BT_CHECK(v == V_PASS, "%s/token-missing: verdict %d", xdp ? "xdp" : "tc", v);
+	CHECK_MSG(v == V_PASS, "%s/token-missing: verdict %d", xdp ? "xdp" : "tc", v);
 	in = get_frame("hello", &n, 0x1122334455667788ULL);
 	v = run(xdp, in, n, out, &on);
-	BT_CHECK(v == V_TX, "%s/token-right: verdict %d", xdp ? "xdp" : "tc", v);
+	CHECK_MSG(v == V_TX, "%s/token-right: verdict %d", xdp ? "xdp" : "tc", v);
 	/* the reply carries token 0 */
-	BT_CHECK(v != V_TX || !memcmp(out + 14 + 28 + 8, "\0\0\0\0\0\0\0\0", 8),
-		 "%s/token-right: token echoed", xdp ? "xdp" : "tc");
+	CHECK_MSG(v != V_TX || !memcmp(out + 14 + 28 + 8, "\0\0\0\0\0\0\0\0", 8),
+		  "%s/token-right: token echoed", xdp ? "xdp" : "tc");
 
 	set_config(FP_CFG_TOKEN, 0, 0); /* not enabled */
 	in = get_frame("hello", &n, 0);
 	counters(before);
 	v = run(xdp, in, n, out, &on);
 	counters(after);
-	BT_CHECK(v == V_PASS && after[FP_C_PASS_DISABLED] == before[FP_C_PASS_DISABLED] + 1,
-		 "%s/disabled: verdict %d", xdp ? "xdp" : "tc", v);
+	CHECK_MSG(v == V_PASS && after[FP_C_PASS_DISABLED] == before[FP_C_PASS_DISABLED] + 1,
+		  "%s/disabled: verdict %d", xdp ? "xdp" : "tc", v);
 	set_config(FP_CFG_ENABLED, 0, 0);
 }
 
@@ -842,17 +843,17 @@ static void test_access(int xdp)
 	in = get_frame("touch", &n, 0);
 	v = run(xdp, in, n, out, &on);
 	lru1 = clock_lru_now();
-	BT_CHECK(v == V_TX, "%s/access: verdict %d", xdp ? "xdp" : "tc", v);
-	BT_CHECK(e->access >= lru0 && e->access <= lru1, "%s/access: %u not in [%u, %u]",
-		 xdp ? "xdp" : "tc", e->access, lru0, lru1);
+	CHECK_MSG(v == V_TX, "%s/access: verdict %d", xdp ? "xdp" : "tc", v);
+	CHECK_MSG(e->access >= lru0 && e->access <= lru1, "%s/access: %u not in [%u, %u]",
+		  xdp ? "xdp" : "tc", e->access, lru0, lru1);
 
 	/* LFU: the counter is decayed/incremented and the minute stamp set. */
 	set_config(FP_CFG_ENABLED | FP_CFG_LFU, 0, 0);
 	e->access = (clock_lfu_minutes() << 8) | 5;
 	v = run(xdp, in, n, out, &on);
-	BT_CHECK(v == V_TX && (e->access >> 8) == clock_lfu_minutes() &&
-		     ((e->access & 0xff) == 5 || (e->access & 0xff) == 6),
-		 "%s/lfu: access 0x%x", xdp ? "xdp" : "tc", e->access);
+	CHECK_MSG(v == V_TX && (e->access >> 8) == clock_lfu_minutes() &&
+		      ((e->access & 0xff) == 5 || (e->access & 0xff) == 6),
+		  "%s/lfu: access 0x%x", xdp ? "xdp" : "tc", e->access);
 	set_config(FP_CFG_ENABLED, 0, 0);
 }
 
@@ -878,7 +879,7 @@ static void test_ringbuf(int xdp)
 	int i;
 
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.fp_hot), on_hot, NULL, NULL);
-	BT_CHECK(rb != NULL, "ring_buffer__new");
+	CHECK_MSG(rb != NULL, "ring_buffer__new");
 	if (!rb)
 		return;
 	ring_buffer__consume(rb);
@@ -887,21 +888,22 @@ static void test_ringbuf(int xdp)
 	in = get_frame("hello", &n, 0);
 	run(xdp, in, n, out, &on);
 	ring_buffer__consume(rb);
-	BT_CHECK(hot_seen == 1, "%s/ringbuf: %d records for one hit", xdp ? "xdp" : "tc", hot_seen);
-	BT_CHECK(hot_last.entry == (__u64)(unsigned long)e && hot_last.seq == e->seq &&
-		     hot_last.hash == e->hash && hot_last.vlen == 5 && hot_last.klen == 5 &&
-		     hot_last.cmd == FP_CMD_GET,
-		 "%s/ringbuf: record fields", xdp ? "xdp" : "tc");
-	BT_CHECK(hot_last.hash == (__u32)htab_hash("hello", 5), "%s/ringbuf: hash",
-		 xdp ? "xdp" : "tc");
+	CHECK_MSG(hot_seen == 1, "%s/ringbuf: %d records for one hit", xdp ? "xdp" : "tc",
+		  hot_seen);
+	CHECK_MSG(hot_last.entry == (__u64)(unsigned long)e && hot_last.seq == e->seq &&
+		      hot_last.hash == e->hash && hot_last.vlen == 5 && hot_last.klen == 5 &&
+		      hot_last.cmd == FP_CMD_GET,
+		  "%s/ringbuf: record fields", xdp ? "xdp" : "tc");
+	CHECK_MSG(hot_last.hash == (__u32)htab_hash("hello", 5), "%s/ringbuf: hash",
+		  xdp ? "xdp" : "tc");
 	set_config(FP_CFG_ENABLED, 0, 4);
 	hot_seen = 0;
 	for (i = 0; i < 40; i++)
 		run(xdp, in, n, out, &on);
 	ring_buffer__consume(rb);
 	/* Sampling is per CPU (the hit counter is), and the test may migrate between CPUs. */
-	BT_CHECK(hot_seen >= 8 && hot_seen <= 12, "%s/ringbuf: %d records for 40 hits, 1 in 4",
-		 xdp ? "xdp" : "tc", hot_seen);
+	CHECK_MSG(hot_seen >= 8 && hot_seen <= 12, "%s/ringbuf: %d records for 40 hits, 1 in 4",
+		  xdp ? "xdp" : "tc", hot_seen);
 	set_config(FP_CFG_ENABLED, 0, 0);
 	ring_buffer__free(rb);
 }
@@ -954,7 +956,7 @@ static void test_race(int xdp)
 	counters(before);
 	atomic_store(&race_stop, 0);
 	if (pthread_create(&th, NULL, race_writer, NULL)) {
-		BT_CHECK(0, "pthread_create");
+		CHECK_MSG(0, "pthread_create");
 		return;
 	}
 	while (clock_mono_ns() < end) {
@@ -986,9 +988,9 @@ static void test_race(int xdp)
 	printf("%s race: %d hits, %d passed (doubt %llu, miss %llu), %d torn\n", xdp ? "xdp" : "tc",
 	       hits, passes, (unsigned long long)(after[FP_C_PASS_DOUBT] - before[FP_C_PASS_DOUBT]),
 	       (unsigned long long)(after[FP_C_PASS_MISS] - before[FP_C_PASS_MISS]), torn);
-	BT_CHECK(torn == 0, "%s/race: %d torn replies", xdp ? "xdp" : "tc", torn);
-	BT_CHECK(other == 0, "%s/race: %d runs failed", xdp ? "xdp" : "tc", other);
-	BT_CHECK(hits > 100, "%s/race: only %d hits", xdp ? "xdp" : "tc", hits);
+	CHECK_MSG(torn == 0, "%s/race: %d torn replies", xdp ? "xdp" : "tc", torn);
+	CHECK_MSG(other == 0, "%s/race: %d runs failed", xdp ? "xdp" : "tc", other);
+	CHECK_MSG(hits > 100, "%s/race: only %d hits", xdp ? "xdp" : "tc", hits);
 }
 
 /*
@@ -1080,7 +1082,7 @@ static void test_zset_race(int xdp)
 	counters(before);
 	atomic_store(&zrace_stop, 0);
 	if (pthread_create(&th, NULL, zrace_writer, NULL)) {
-		BT_CHECK(0, "pthread_create");
+		CHECK_MSG(0, "pthread_create");
 		return;
 	}
 	while (clock_mono_ns() < end) {
@@ -1102,12 +1104,12 @@ static void test_zset_race(int xdp)
 	       xdp ? "xdp" : "tc", hits, passes,
 	       (unsigned long long)(after[FP_C_PASS_DOUBT] - before[FP_C_PASS_DOUBT]),
 	       (unsigned long long)(after[FP_C_PASS_ZSET] - before[FP_C_PASS_ZSET]), torn);
-	BT_CHECK(torn == 0, "%s/zset race: %d inconsistent replies", xdp ? "xdp" : "tc", torn);
-	BT_CHECK(other == 0, "%s/zset race: %d runs failed", xdp ? "xdp" : "tc", other);
-	BT_CHECK(hits > 20, "%s/zset race: only %d hits", xdp ? "xdp" : "tc", hits);
+	CHECK_MSG(torn == 0, "%s/zset race: %d inconsistent replies", xdp ? "xdp" : "tc", torn);
+	CHECK_MSG(other == 0, "%s/zset race: %d runs failed", xdp ? "xdp" : "tc", other);
+	CHECK_MSG(hits > 20, "%s/zset race: only %d hits", xdp ? "xdp" : "tc", hits);
 	r = run(xdp, in, n, out, &on); /* quiet now: must answer */
-	BT_CHECK(r == V_TX || zset_node_score(htab_find(&zrace_z->dict, "f2", 2)) == 3.5,
-		 "%s/zset race: no answer once quiet", xdp ? "xdp" : "tc");
+	CHECK_MSG(r == V_TX || zset_node_score(htab_find(&zrace_z->dict, "f2", 2)) == 3.5,
+		  "%s/zset race: no answer once quiet", xdp ? "xdp" : "tc");
 }
 
 /* PTTL of a key 3600.2 s from expiry is in ms, as server/t_keys.c computes it. */
@@ -1128,9 +1130,9 @@ static void test_pttl(int xdp)
 	v = run(xdp, in, n, out, &on);
 	ms = v == V_TX ? atoll((char *)out + 14 + 28 + FP_HDR_SIZE + 1) : -1;
 	/* unix_ms(deadline) rounds and unix_ms(now) truncates (server/t_keys.c): up to +1 ms */
-	BT_CHECK(v == V_TX && out[14 + 28 + FP_HDR_SIZE] == ':' && ms <= 3600201 &&
-		     ms >= 3600200 - (long long)((clock_mono_ns() - t0) / 1000000) - 2,
-		 "%s/pttl: %lld", xdp ? "xdp" : "tc", ms);
+	CHECK_MSG(v == V_TX && out[14 + 28 + FP_HDR_SIZE] == ':' && ms <= 3600201 &&
+		      ms >= 3600200 - (long long)((clock_mono_ns() - t0) / 1000000) - 2,
+		  "%s/pttl: %lld", xdp ? "xdp" : "tc", ms);
 }
 
 /*
@@ -1180,22 +1182,22 @@ static void test_wseq(int xdp)
 	counters(before);
 	v = run(xdp, in, n, out, &on);
 	counters(after);
-	BT_CHECK(v == V_PASS && after[FP_C_PASS_DOUBT] == before[FP_C_PASS_DOUBT] + 1,
-		 "%s/wseq-odd MGET: verdict %d", xdp ? "xdp" : "tc", v);
+	CHECK_MSG(v == V_PASS && after[FP_C_PASS_DOUBT] == before[FP_C_PASS_DOUBT] + 1,
+		  "%s/wseq-odd MGET: verdict %d", xdp ? "xdp" : "tc", v);
 	plen = request(pl, 3, 0, 0, 2, get, NULL);
 	n = build(in, mac_srv, mac_cli, &src, &dst, 40000, PORT, pl, plen, 61, 1, M_NONE);
 	v = run(xdp, in, n, out, &on);
-	BT_CHECK(v == V_TX, "%s/wseq-odd GET: verdict %d (single keys ignore wseq)",
-		 xdp ? "xdp" : "tc", v);
+	CHECK_MSG(v == V_TX, "%s/wseq-odd GET: verdict %d (single keys ignore wseq)",
+		  xdp ? "xdp" : "tc", v);
 	plen = request(pl, 3, 0, 0, 2, ex1, NULL);
 	n = build(in, mac_srv, mac_cli, &src, &dst, 40000, PORT, pl, plen, 61, 1, M_NONE);
 	v = run(xdp, in, n, out, &on);
-	BT_CHECK(v == V_TX, "%s/wseq-odd EXISTS k: verdict %d", xdp ? "xdp" : "tc", v);
+	CHECK_MSG(v == V_TX, "%s/wseq-odd EXISTS k: verdict %d", xdp ? "xdp" : "tc", v);
 	arena_wseq_write_end();
 	plen = request(pl, 3, 0, 0, 3, mget, NULL);
 	n = build(in, mac_srv, mac_cli, &src, &dst, 40000, PORT, pl, plen, 61, 1, M_NONE);
 	v = run(xdp, in, n, out, &on);
-	BT_CHECK(v == V_TX, "%s/wseq-even MGET: verdict %d", xdp ? "xdp" : "tc", v);
+	CHECK_MSG(v == V_TX, "%s/wseq-even MGET: verdict %d", xdp ? "xdp" : "tc", v);
 }
 
 /*
@@ -1268,9 +1270,9 @@ static void test_mset_race(int xdp)
 
 	mixed = mset_race(xdp, 1, &hits);
 	printf("%s MGET vs MSET race: %d hits, %d mixed\n", xdp ? "xdp" : "tc", hits, mixed);
-	BT_CHECK(mixed == 0, "%s/mset-race: %d MGET replies mixed two MSETs", xdp ? "xdp" : "tc",
-		 mixed);
-	BT_CHECK(hits > 50, "%s/mset-race: only %d hits", xdp ? "xdp" : "tc", hits);
+	CHECK_MSG(mixed == 0, "%s/mset-race: %d MGET replies mixed two MSETs", xdp ? "xdp" : "tc",
+		  mixed);
+	CHECK_MSG(hits > 50, "%s/mset-race: only %d hits", xdp ? "xdp" : "tc", hits);
 	mixed = mset_race(xdp, 0, &hits);
 	printf("%s MGET vs MSET race without wseq (control): %d hits, %d mixed\n",
 	       xdp ? "xdp" : "tc", hits, mixed);
@@ -1307,14 +1309,15 @@ int main(void)
 	err = fp_load_open(&skel);
 	printf("fp_load_open (open, reuse arena, load + verify both programs): %llu ms\n",
 	       (unsigned long long)((clock_mono_ns() - now) / 1000000));
-	BT_CHECK(!err, "fp_load_open: %d (%s)", err, strerror(-err));
+	CHECK_MSG(!err, "fp_load_open: %d (%s)", err, strerror(-err));
 	if (err) {
 		arena_teardown();
-		return bt_done();
+		return ut_done();
 	}
 	print_prog_stats(skel->progs.fp_xdp);
 	print_prog_stats(skel->progs.fp_tc);
-	BT_CHECK(ARENA_HDR->magic == ARENA_MAGIC, "arena still mapped after loading the fast path");
+	CHECK_MSG(ARENA_HDR->magic == ARENA_MAGIC,
+		  "arena still mapped after loading the fast path");
 
 	set_config(FP_CFG_ENABLED, 0, 0);
 	allow("127.0.0.0/8");
@@ -1329,22 +1332,22 @@ int main(void)
 	memset(big_val, 'B', sizeof(big_val));
 	memset(key256, 'k', 256);
 	memset(key257, 'k', 257);
-	BT_CHECK(put("hello", "world", 5, 0) != NULL, "put hello");
-	BT_CHECK(put("empty", "", 0, 0) != NULL, "put empty");
-	BT_CHECK(put("bin", "a\r\n\0b\r\n", 7, 0) != NULL, "put bin");
-	BT_CHECK(put("blob", blob_val, sizeof(blob_val), 0) != NULL, "put blob");
-	BT_CHECK(put("big", big_val, sizeof(big_val), 0) != NULL, "put big");
-	BT_CHECK(put("counter", "123", 3, 0) != NULL, "put counter");
-	BT_CHECK(put("exp", "soon", 4, now + 3600ULL * 1000000000ULL + 200000000ULL) != NULL,
-		 "put exp");
-	BT_CHECK(put("gone", "old", 3, now - 1) != NULL, "put gone");
-	BT_CHECK(put("far", "x", 1, CLOCK_FAR_BIT | 4102444800000ULL) != NULL, "put far");
-	BT_CHECK(put("touch", "t", 1, 0) != NULL, "put touch");
-	BT_CHECK(put(key256, "k256", 4, 0) != NULL, "put key256");
-	BT_CHECK(put("", "ek", 2, 0) != NULL, "put empty key");
-	BT_CHECK(put("k\r\n$3\r\n", "ck", 2, 0) != NULL, "put crlf key");
-	BT_CHECK(put(key257, "k257", 4, 0) != NULL, "put key257");
-	BT_CHECK(put_type(KV_ZSET, "zs", 2, "zzzzzzzz", 8, 0) != NULL, "put zs");
+	CHECK_MSG(put("hello", "world", 5, 0) != NULL, "put hello");
+	CHECK_MSG(put("empty", "", 0, 0) != NULL, "put empty");
+	CHECK_MSG(put("bin", "a\r\n\0b\r\n", 7, 0) != NULL, "put bin");
+	CHECK_MSG(put("blob", blob_val, sizeof(blob_val), 0) != NULL, "put blob");
+	CHECK_MSG(put("big", big_val, sizeof(big_val), 0) != NULL, "put big");
+	CHECK_MSG(put("counter", "123", 3, 0) != NULL, "put counter");
+	CHECK_MSG(put("exp", "soon", 4, now + 3600ULL * 1000000000ULL + 200000000ULL) != NULL,
+		  "put exp");
+	CHECK_MSG(put("gone", "old", 3, now - 1) != NULL, "put gone");
+	CHECK_MSG(put("far", "x", 1, CLOCK_FAR_BIT | 4102444800000ULL) != NULL, "put far");
+	CHECK_MSG(put("touch", "t", 1, 0) != NULL, "put touch");
+	CHECK_MSG(put(key256, "k256", 4, 0) != NULL, "put key256");
+	CHECK_MSG(put("", "ek", 2, 0) != NULL, "put empty key");
+	CHECK_MSG(put("k\r\n$3\r\n", "ck", 2, 0) != NULL, "put crlf key");
+	CHECK_MSG(put(key257, "k257", 4, 0) != NULL, "put key257");
+	CHECK_MSG(put_type(KV_ZSET, "zs", 2, "zzzzzzzz", 8, 0) != NULL, "put zs");
 	setup_zsets();
 	/* Expected GET blob reply. */
 	big_reply_len = (size_t)sprintf(big_reply, "$%zu\r\n", sizeof(blob_val));
@@ -1383,10 +1386,10 @@ int main(void)
 	}
 
 	err = fp_load_destroy(skel);
-	BT_CHECK(!err, "fp_load_destroy: %d", err);
+	CHECK_MSG(!err, "fp_load_destroy: %d", err);
 	/* The arena must still be there for its owner after the fast path is gone. */
-	BT_CHECK(ARENA_HDR->magic == ARENA_MAGIC && htab_find(db0(), "hello", 5) != NULL,
-		 "arena still mapped and intact after fp_load_destroy");
+	CHECK_MSG(ARENA_HDR->magic == ARENA_MAGIC && htab_find(db0(), "hello", 5) != NULL,
+		  "arena still mapped and intact after fp_load_destroy");
 	arena_teardown();
-	return bt_done();
+	return ut_done();
 }

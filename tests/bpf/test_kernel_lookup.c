@@ -98,17 +98,17 @@ static int expect(const char *what, int db, const void *key, __u32 klen, const v
 	kerr = arena_kernel_lookup(db, key, klen, kbuf, KBUF_SIZE, &kvlen);
 	uerr = htab_read(&ARENA_HDR->db[db], key, klen, mono_ns(), kbuf + KBUF_SIZE, 0, &uvlen);
 	if (val) {
-		BT_CHECK(kerr == 0, "%s: kernel lookup %d, want hit", what, kerr);
-		BT_CHECK(kerr || kvlen == vlen, "%s: kernel vlen %zu want %u", what, kvlen, vlen);
-		BT_CHECK(kerr || kvlen != vlen || !memcmp(kbuf, val, vlen),
-			 "%s: kernel read different bytes", what);
+		CHECK_MSG(kerr == 0, "%s: kernel lookup %d, want hit", what, kerr);
+		CHECK_MSG(kerr || kvlen == vlen, "%s: kernel vlen %zu want %u", what, kvlen, vlen);
+		CHECK_MSG(kerr || kvlen != vlen || !memcmp(kbuf, val, vlen),
+			  "%s: kernel read different bytes", what);
 		/* bufsz 0: the user reader reports the length with -E2BIG, or 0 for empty */
-		BT_CHECK(uerr == (vlen ? -E2BIG : 0) && uvlen == vlen, "%s: user reader %d/%u",
-			 what, uerr, uvlen);
+		CHECK_MSG(uerr == (vlen ? -E2BIG : 0) && uvlen == vlen, "%s: user reader %d/%u",
+			  what, uerr, uvlen);
 		ok = !kerr && kvlen == vlen && !memcmp(kbuf, val, vlen);
 	} else {
-		BT_CHECK(kerr == -ENOENT, "%s: kernel lookup %d, want -ENOENT", what, kerr);
-		BT_CHECK(uerr == -ENOENT, "%s: user reader %d, want -ENOENT", what, uerr);
+		CHECK_MSG(kerr == -ENOENT, "%s: kernel lookup %d, want -ENOENT", what, kerr);
+		CHECK_MSG(uerr == -ENOENT, "%s: user reader %d, want -ENOENT", what, uerr);
 		ok = kerr == -ENOENT;
 	}
 	return ok;
@@ -154,7 +154,7 @@ static void test_strings(void)
 				key[i] = (char)((i * 29 + k * 3 + v) & 0xff);
 			fill_value(val, vlen, k * 100 + v);
 			snprintf(what, sizeof(what), "string klen %u vlen %u", klen, vlen);
-			BT_CHECK(put(0, key, klen, val, vlen, 0) == 0, "%s: put", what);
+			CHECK_MSG(put(0, key, klen, val, vlen, 0) == 0, "%s: put", what);
 			expect(what, 0, key, klen, val, vlen);
 		}
 	}
@@ -178,14 +178,14 @@ static void test_big_value(void)
 	int err;
 
 	fill_value(val, n, 77);
-	BT_CHECK(put(1, "big", 3, val, n, 0) == 0, "put big");
+	CHECK_MSG(put(1, "big", 3, val, n, 0) == 0, "put big");
 	expect("2.x MiB value in 3 chunks", 1, "big", 3, val, n);
 	/* A short buffer gets a prefix and the full length. */
 	err = arena_kernel_lookup(1, "big", 3, kbuf, 1000, &vlen);
-	BT_CHECK(err == 0 && vlen == n && !memcmp(kbuf, val, 1000), "prefix read: %d %zu", err,
-		 vlen);
+	CHECK_MSG(err == 0 && vlen == n && !memcmp(kbuf, val, 1000), "prefix read: %d %zu", err,
+		  vlen);
 	/* Exactly one chunk. */
-	BT_CHECK(put(1, "chunk", 5, val, AKV_VAL_CHUNK, 0) == 0, "put chunk");
+	CHECK_MSG(put(1, "chunk", 5, val, AKV_VAL_CHUNK, 0) == 0, "put chunk");
 	expect("exactly one chunk", 1, "chunk", 5, val, AKV_VAL_CHUNK);
 	free(val);
 }
@@ -197,49 +197,50 @@ static void test_misses(void)
 
 	expect("absent key", 0, "nope", 4, NULL, 0);
 	expect("absent empty key", 0, "", 0, NULL, 0);
-	BT_CHECK(put(2, "only-in-2", 9, "two", 3, 0) == 0, "put db2");
+	CHECK_MSG(put(2, "only-in-2", 9, "two", 3, 0) == 0, "put db2");
 	expect("db 2 has it", 2, "only-in-2", 9, "two", 3);
 	expect("db 3 does not", 3, "only-in-2", 9, NULL, 0);
 	expect("db 15 does not", 15, "only-in-2", 9, NULL, 0);
-	BT_CHECK(put(2, "", 0, "empty key", 9, 0) == 0, "put empty key");
+	CHECK_MSG(put(2, "", 0, "empty key", 9, 0) == 0, "put empty key");
 	expect("empty key", 2, "", 0, "empty key", 9);
 	memset(longkey, 'k', sizeof(longkey));
-	BT_CHECK(arena_kernel_lookup(0, longkey, AKV_KEY_MAX + 1, kbuf, 10, &vlen) == -E2BIG,
-		 "key longer than AKV_KEY_MAX: -E2BIG");
-	BT_CHECK(arena_kernel_lookup(16, "x", 1, kbuf, 10, &vlen) == -EINVAL, "db 16: -EINVAL");
-	BT_CHECK(arena_kernel_lookup(-1, "x", 1, kbuf, 10, &vlen) == -EINVAL, "db -1: -EINVAL");
+	CHECK_MSG(arena_kernel_lookup(0, longkey, AKV_KEY_MAX + 1, kbuf, 10, &vlen) == -E2BIG,
+		  "key longer than AKV_KEY_MAX: -E2BIG");
+	CHECK_MSG(arena_kernel_lookup(16, "x", 1, kbuf, 10, &vlen) == -EINVAL, "db 16: -EINVAL");
+	CHECK_MSG(arena_kernel_lookup(-1, "x", 1, kbuf, 10, &vlen) == -EINVAL, "db -1: -EINVAL");
 	/* A non-string entry: the reader refuses it rather than returning its bytes. */
-	BT_CHECK(put_type(2, KV_ZSET, "zs", 2, "notastring", 10, 0) == 0, "put zset");
-	BT_CHECK(arena_kernel_lookup(2, "zs", 2, kbuf, 10, &vlen) == -EINVAL,
-		 "non-string entry: -EINVAL");
+	CHECK_MSG(put_type(2, KV_ZSET, "zs", 2, "notastring", 10, 0) == 0, "put zset");
+	CHECK_MSG(arena_kernel_lookup(2, "zs", 2, kbuf, 10, &vlen) == -EINVAL,
+		  "non-string entry: -EINVAL");
 }
 
 static void test_expiry(void)
 {
 	__u64 now = mono_ns(), deadline;
 
-	BT_CHECK(put(3, "past", 4, "old", 3, now - 1) == 0, "put past");
+	CHECK_MSG(put(3, "past", 4, "old", 3, now - 1) == 0, "put past");
 	expect("expired 1 ns ago", 3, "past", 4, NULL, 0);
-	BT_CHECK(put(3, "future", 6, "later", 5, now + 3600ULL * 1000000000ULL) == 0, "put future");
+	CHECK_MSG(put(3, "future", 6, "later", 5, now + 3600ULL * 1000000000ULL) == 0,
+		  "put future");
 	expect("expires in an hour", 3, "future", 6, "later", 5);
 	/* A key with 200 ms to live: a hit now (unless this process stalled past the deadline, then
 	 * the check is meaningless and skipped), a miss for the kernel once the deadline passed. */
 	deadline = mono_ns() + 200 * 1000000ULL;
-	BT_CHECK(put(3, "soon", 4, "brief", 5, deadline) == 0, "put soon");
+	CHECK_MSG(put(3, "soon", 4, "brief", 5, deadline) == 0, "put soon");
 	if (mono_ns() + 20 * 1000000ULL < deadline) {
 		size_t vlen = 0;
 		int err = arena_kernel_lookup(3, "soon", 4, kbuf, KBUF_SIZE, &vlen);
 
 		if (mono_ns() < deadline)
-			BT_CHECK(err == 0 && vlen == 5 && !memcmp(kbuf, "brief", 5),
-				 "expires in 200 ms: still there (%d)", err);
+			CHECK_MSG(err == 0 && vlen == 5 && !memcmp(kbuf, "brief", 5),
+				  "expires in 200 ms: still there (%d)", err);
 	}
 	while (mono_ns() <= deadline)
 		;
 	expect("deadline passed: gone for the kernel", 3, "soon", 4, NULL, 0);
 	/* A TTL removed in place (PERSIST, under the seqlock) before it fires: the key stays. */
 	deadline = mono_ns() + 50 * 1000000ULL;
-	BT_CHECK(put(3, "ttl", 3, "v", 1, deadline) == 0, "put ttl");
+	CHECK_MSG(put(3, "ttl", 3, "v", 1, deadline) == 0, "put ttl");
 	htab_set_expire(db_table(3), htab_find(db_table(3), "ttl", 3), 0);
 	while (mono_ns() <= deadline)
 		;
@@ -251,17 +252,17 @@ static void test_delete_replace(void)
 	char big[2000];
 
 	fill_value(big, sizeof(big), 5);
-	BT_CHECK(put(4, "k", 1, "first", 5, 0) == 0, "put");
+	CHECK_MSG(put(4, "k", 1, "first", 5, 0) == 0, "put");
 	expect("first value", 4, "k", 1, "first", 5);
-	BT_CHECK(put(4, "k", 1, "second!", 7, 0) == 0, "replace");
+	CHECK_MSG(put(4, "k", 1, "second!", 7, 0) == 0, "replace");
 	expect("replaced inline -> inline", 4, "k", 1, "second!", 7);
-	BT_CHECK(put(4, "k", 1, big, sizeof(big), 0) == 0, "replace with blob");
+	CHECK_MSG(put(4, "k", 1, big, sizeof(big), 0) == 0, "replace with blob");
 	expect("replaced inline -> blob", 4, "k", 1, big, sizeof(big));
-	BT_CHECK(put(4, "k", 1, "tiny", 4, 0) == 0, "replace with inline");
+	CHECK_MSG(put(4, "k", 1, "tiny", 4, 0) == 0, "replace with inline");
 	expect("replaced blob -> inline", 4, "k", 1, "tiny", 4);
-	BT_CHECK(del(4, "k", 1) == 0, "delete");
+	CHECK_MSG(del(4, "k", 1) == 0, "delete");
 	expect("deleted", 4, "k", 1, NULL, 0);
-	BT_CHECK(put(4, "k", 1, "reborn", 6, 0) == 0, "re-add");
+	CHECK_MSG(put(4, "k", 1, "reborn", 6, 0) == 0, "re-add");
 	expect("re-added after delete", 4, "k", 1, "reborn", 6);
 
 	/* In-place edit under the seqlock (what APPEND/SETRANGE do). */
@@ -275,7 +276,7 @@ static void test_delete_replace(void)
 	expect("edited in place", 4, "k", 1, "REBORN", 6);
 
 	/* SWAPDB: db 4's table is now db 5's and vice versa. */
-	BT_CHECK(put(5, "five", 4, "5", 1, 0) == 0, "put db5");
+	CHECK_MSG(put(5, "five", 4, "5", 1, 0) == 0, "put db5");
 	htab_swap(db_table(4), db_table(5));
 	expect("after swap, db5 has db4's key", 5, "k", 1, "REBORN", 6);
 	expect("after swap, db4 has db5's key", 4, "five", 4, "5", 1);
@@ -296,7 +297,7 @@ static void test_rehash(void)
 		int kl = snprintf(key, sizeof(key), "key:%d", i);
 
 		fill_value(val, 20 + i % 40, i);
-		BT_CHECK(put(6, key, kl, val, 20 + i % 40, 0) == 0, "put %d", i);
+		CHECK_MSG(put(6, key, kl, val, 20 + i % 40, 0) == 0, "put %d", i);
 		if (htab_is_rehashing(h) && !(i % 7)) {
 			/* Mid-rehash: some keys in t[0], some moved to t[1]; check a sample. */
 			seen_rehash++;
@@ -310,7 +311,7 @@ static void test_rehash(void)
 			}
 		}
 	}
-	BT_CHECK(seen_rehash > 0, "the table was seen rehashing (%d times)", seen_rehash);
+	CHECK_MSG(seen_rehash > 0, "the table was seen rehashing (%d times)", seen_rehash);
 	/* Step the rehash to the end, checking everything between steps now and then. */
 	while (htab_rehash_step(h, 1)) {
 		if (++steps % 64)
@@ -333,7 +334,7 @@ static void test_rehash(void)
 		if (j % 10) {
 			int kl = snprintf(key, sizeof(key), "key:%d", j);
 
-			BT_CHECK(del(6, key, kl) == 0, "del %d", j);
+			CHECK_MSG(del(6, key, kl) == 0, "del %d", j);
 		}
 	}
 	for (int j = 0; j < n; j++) {
@@ -439,13 +440,13 @@ static void test_race(void)
 
 		race_fill(buf, i, 0, n);
 		snprintf(key, sizeof(key), "race%d", i);
-		BT_CHECK(put(7, key, (__u32)strlen(key), buf, n, 0) == 0, "race put");
+		CHECK_MSG(put(7, key, (__u32)strlen(key), buf, n, 0) == 0, "race put");
 		free(buf);
 	}
 	arena_kernel_stats(&st0);
 	race_stop = 0;
 	if (pthread_create(&th, NULL, race_writer, NULL)) {
-		BT_CHECK(0, "pthread_create");
+		CHECK_MSG(0, "pthread_create");
 		return;
 	}
 	end = mono_ns() + 1500 * 1000000ULL;
@@ -475,9 +476,9 @@ static void test_race(void)
 	       hits, doubts, misses, bad, (unsigned long long)(st.runs - st0.runs),
 	       (unsigned long long)(st.doubt_retries - st0.doubt_retries),
 	       (unsigned long long)(st.chunk_restarts - st0.chunk_restarts));
-	BT_CHECK(bad == 0, "%d hits returned a torn or mixed value", bad);
-	BT_CHECK(misses == 0, "%d lookups of always-present keys said absent", misses);
-	BT_CHECK(hits > 100, "only %d hits in 1.5 s", hits);
+	CHECK_MSG(bad == 0, "%d hits returned a torn or mixed value", bad);
+	CHECK_MSG(misses == 0, "%d lookups of always-present keys said absent", misses);
+	CHECK_MSG(hits > 100, "only %d hits in 1.5 s", hits);
 }
 
 /* Print size and verifier cost of the akv_* programs (for docs/BPF.md; not a check). Walks the
@@ -525,7 +526,7 @@ static void measure_lookup(void)
 	for (int i = 0; i < n; i++)
 		hits += !arena_kernel_lookup(8, "bench:key:000001", 16, kbuf, 64, &vlen);
 	t1 = mono_ns();
-	BT_CHECK(hits == n, "bench lookups hit %d/%d", hits, n);
+	CHECK_MSG(hits == n, "bench lookups hit %d/%d", hits, n);
 	printf("kernel lookup, 16-byte key, 32-byte value: %.2f us each (%d runs)\n",
 	       (double)(t1 - t0) / n / 1000.0, n);
 }
@@ -540,15 +541,15 @@ int main(void)
 	unsetenv("ARENAKV_ARENA");
 
 	err = arena_setup("bpf");
-	BT_CHECK(err == 0, "arena_setup(\"bpf\"): %d (%s)", err, arena_fallback_reason());
+	CHECK_MSG(err == 0, "arena_setup(\"bpf\"): %d (%s)", err, arena_fallback_reason());
 	if (err)
-		return bt_done();
-	BT_CHECK(arena_is_bpf(), "arena_is_bpf()");
-	BT_CHECK(!strcmp(arena_backend(), "bpf"), "backend %s", arena_backend());
-	BT_CHECK(arena_setup("bpf") == -EBUSY, "second arena_setup: -EBUSY");
+		return ut_done();
+	CHECK_MSG(arena_is_bpf(), "arena_is_bpf()");
+	CHECK_MSG(!strcmp(arena_backend(), "bpf"), "backend %s", arena_backend());
+	CHECK_MSG(arena_setup("bpf") == -EBUSY, "second arena_setup: -EBUSY");
 	err = arena_kernel_probe(&magic, &base);
-	BT_CHECK(err == 0 && magic == ARENA_MAGIC && base == ARENA_BASE,
-		 "kernel sees the header: %d magic 0x%llx", err, (unsigned long long)magic);
+	CHECK_MSG(err == 0 && magic == ARENA_MAGIC && base == ARENA_BASE,
+		  "kernel sees the header: %d magic 0x%llx", err, (unsigned long long)magic);
 	print_verifier_stats();
 
 	kbuf = malloc(KBUF_SIZE + 16);
@@ -566,14 +567,14 @@ int main(void)
 	{
 		size_t vlen;
 
-		BT_CHECK(arena_kernel_lookup(0, "x", 1, kbuf, 1, &vlen) == -ENOTSUP,
-			 "lookup after teardown: -ENOTSUP");
+		CHECK_MSG(arena_kernel_lookup(0, "x", 1, kbuf, 1, &vlen) == -ENOTSUP,
+			  "lookup after teardown: -ENOTSUP");
 	}
 	/* And the arena can be set up again (the server never does it; tests do). */
 	err = arena_setup("bpf");
-	BT_CHECK(err == 0, "arena_setup again: %d", err);
+	CHECK_MSG(err == 0, "arena_setup again: %d", err);
 	expect("fresh arena is empty", 0, "key:1", 5, NULL, 0);
 	arena_teardown();
 	free(kbuf);
-	return bt_done();
+	return ut_done();
 }

@@ -249,15 +249,15 @@ static void agree(const char *what, const void *key, size_t klen, const void *wa
 	struct reply k = cmd_bin("ARENAKV.KGET", key, klen, NULL, 0, 0);
 
 	if (want) {
-		BT_CHECK(g.type == '$' && g.len == wlen && !memcmp(g.str, want, wlen),
-			 "%s: GET type %c len %zu, want %zu bytes", what, g.type, g.len, wlen);
-		BT_CHECK(k.type == '$' && k.len == wlen && !memcmp(k.str, want, wlen),
-			 "%s: KGET type %c len %zu (%s), want %zu bytes", what, k.type, k.len,
-			 k.type == '-' ? k.str : "", wlen);
+		CHECK_MSG(g.type == '$' && g.len == wlen && !memcmp(g.str, want, wlen),
+			  "%s: GET type %c len %zu, want %zu bytes", what, g.type, g.len, wlen);
+		CHECK_MSG(k.type == '$' && k.len == wlen && !memcmp(k.str, want, wlen),
+			  "%s: KGET type %c len %zu (%s), want %zu bytes", what, k.type, k.len,
+			  k.type == '-' ? k.str : "", wlen);
 	} else {
-		BT_CHECK(g.type == 'n', "%s: GET type %c, want nil", what, g.type);
-		BT_CHECK(k.type == 'n', "%s: KGET type %c (%s), want nil", what, k.type,
-			 k.type == '-' ? k.str : "");
+		CHECK_MSG(g.type == 'n', "%s: GET type %c, want nil", what, g.type);
+		CHECK_MSG(k.type == 'n', "%s: KGET type %c (%s), want nil", what, k.type,
+			  k.type == '-' ? k.str : "");
 	}
 	free_reply(&g);
 	free_reply(&k);
@@ -265,8 +265,8 @@ static void agree(const char *what, const void *key, size_t klen, const void *wa
 
 static void expect_simple(struct reply r, char type, const char *text, const char *what)
 {
-	BT_CHECK(r.type == type && (!text || (r.str && !strcmp(r.str, text))), "%s: got %c %s",
-		 what, r.type, r.str ? r.str : "");
+	CHECK_MSG(r.type == type && (!text || (r.str && !strcmp(r.str, text))), "%s: got %c %s",
+		  what, r.type, r.str ? r.str : "");
 	free_reply(&r);
 }
 
@@ -438,12 +438,12 @@ static void test_commands(void)
 	expect_simple(cmd("SET", "ttl", "v", "PX", "300", NULL), '+', "OK", "SET PX");
 	r = cmd_bin("ARENAKV.KGET", "ttl", 3, NULL, 0, 0);
 	if (mono_ms() - t0 < 250) /* else this process stalled: the check means nothing */
-		BT_CHECK(r.type == '$' && r.len == 1, "before expiry: KGET type %c", r.type);
+		CHECK_MSG(r.type == '$' && r.len == 1, "before expiry: KGET type %c", r.type);
 	free_reply(&r);
 	while (mono_ms() - t0 < 400)
 		usleep(10000);
 	r = cmd_bin("ARENAKV.KGET", "ttl", 3, NULL, 0, 0); /* KGET first: no lazy expiry by GET */
-	BT_CHECK(r.type == 'n', "expired key: KGET type %c, want nil", r.type);
+	CHECK_MSG(r.type == 'n', "expired key: KGET type %c, want nil", r.type);
 	free_reply(&r);
 	agree("after expiry", "ttl", 3, NULL, 0);
 
@@ -463,11 +463,11 @@ static void test_commands(void)
 	/* Errors. */
 	memset(longkey, 'x', sizeof(longkey));
 	r = cmd_bin("ARENAKV.KGET", longkey, sizeof(longkey), NULL, 0, 0);
-	BT_CHECK(r.type == '-' && strstr(r.str, "too long"), "long key: %c %s", r.type,
-		 r.str ? r.str : "");
+	CHECK_MSG(r.type == '-' && strstr(r.str, "too long"), "long key: %c %s", r.type,
+		  r.str ? r.str : "");
 	free_reply(&r);
 	r = cmd("ARENAKV.KGET", NULL);
-	BT_CHECK(r.type == '-' && strstr(r.str, "wrong number of arguments"), "arity: %c", r.type);
+	CHECK_MSG(r.type == '-' && strstr(r.str, "wrong number of arguments"), "arity: %c", r.type);
 	free_reply(&r);
 }
 
@@ -495,7 +495,7 @@ static void test_pipeline_rehash(void)
 			bad++;
 		free_reply(&r);
 	}
-	BT_CHECK(bad == 0, "%d of %d set-then-kget pairs disagreed", bad, n);
+	CHECK_MSG(bad == 0, "%d of %d set-then-kget pairs disagreed", bad, n);
 	/* Pipeline proper: all KGETs first, then all replies. */
 	for (int i = 0; i < n; i++) {
 		int kl = snprintf(key, sizeof(key), "p:%d", i);
@@ -512,7 +512,7 @@ static void test_pipeline_rehash(void)
 			bad++;
 		free_reply(&r);
 	}
-	BT_CHECK(bad == 0, "%d of %d pipelined KGETs disagreed", bad, n);
+	CHECK_MSG(bad == 0, "%d of %d pipelined KGETs disagreed", bad, n);
 	expect_simple(cmd("FLUSHALL", NULL), '+', "OK", "FLUSHALL");
 	agree("after FLUSHALL", "p:1", 3, NULL, 0);
 }
@@ -531,13 +531,13 @@ int main(void)
 
 	port = free_port();
 	if (port < 0 || start_server(port)) {
-		BT_CHECK(0, "server did not start on port %d", port);
+		CHECK_MSG(0, "server did not start on port %d", port);
 		dump_log();
-		return bt_done();
+		return ut_done();
 	}
 	r = cmd("ARENAKV.BACKEND", NULL);
-	BT_CHECK(r.type == '$' && !strcmp(r.str, "bpf"), "ARENAKV.BACKEND: %c %s", r.type,
-		 r.str ? r.str : "");
+	CHECK_MSG(r.type == '$' && !strcmp(r.str, "bpf"), "ARENAKV.BACKEND: %c %s", r.type,
+		  r.str ? r.str : "");
 	free_reply(&r);
 
 	test_values();
@@ -547,8 +547,8 @@ int main(void)
 
 	close(sock);
 	stop_server();
-	if (bt_failed)
+	if (ut_failed)
 		dump_log();
 	unlink(logpath);
-	return bt_done();
+	return ut_done();
 }

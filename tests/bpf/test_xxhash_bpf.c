@@ -60,9 +60,9 @@ int main(void)
 	bpf_test_require_arena();
 
 	skel = arenakv__open_and_load();
-	BT_CHECK(skel != NULL, "arenakv__open_and_load: %s", strerror(errno));
+	CHECK_MSG(skel != NULL, "arenakv__open_and_load: %s", strerror(errno));
 	if (!skel)
-		return bt_done();
+		return ut_done();
 
 	{
 		struct bpf_prog_info info;
@@ -85,14 +85,14 @@ int main(void)
 			a.seed = seeds[s];
 			a.hash = 0;
 			err = run_xxh(skel, &a);
-			BT_CHECK(err == 0 && a.status == 0, "len %u seed %d: run %d status %d", len,
-				 s, err, a.status);
-			BT_CHECK(a.hash == XXH64(a.data, len, seeds[s]),
-				 "len %u seed 0x%llx: bpf 0x%llx libxxhash 0x%llx", len,
-				 (unsigned long long)seeds[s], (unsigned long long)a.hash,
-				 (unsigned long long)XXH64(a.data, len, seeds[s]));
+			CHECK_MSG(err == 0 && a.status == 0, "len %u seed %d: run %d status %d",
+				  len, s, err, a.status);
+			CHECK_MSG(a.hash == XXH64(a.data, len, seeds[s]),
+				  "len %u seed 0x%llx: bpf 0x%llx libxxhash 0x%llx", len,
+				  (unsigned long long)seeds[s], (unsigned long long)a.hash,
+				  (unsigned long long)XXH64(a.data, len, seeds[s]));
 			/* And the user-space build of the same header agrees too. */
-			BT_CHECK(xxh64(a.data, len, seeds[s]) == a.hash, "user xxh64 len %u", len);
+			CHECK_MSG(xxh64(a.data, len, seeds[s]) == a.hash, "user xxh64 len %u", len);
 		}
 	}
 
@@ -100,9 +100,9 @@ int main(void)
 	a.len = AKV_KEY_MAX + 1;
 	a.status = 0;
 	err = run_xxh(skel, &a);
-	BT_CHECK(err == 0 && a.status == -EINVAL, "len %u: status %d, want -EINVAL", a.len,
-		 a.status);
+	CHECK_MSG(err == 0 && a.status == -EINVAL, "len %u: status %d, want -EINVAL", a.len,
+		  a.status);
 
 	arenakv__destroy(skel);
-	return bt_done();
+	return ut_done();
 }

@@ -184,7 +184,9 @@ class Memory(harness.ServerTestCase):
 		time.sleep(2.2)
 		for i in range(20):
 			r.get("hot:%d" % i)
-		self.fill(300, prefix="new")
+		# fewer new keys than cold ones: sampled LRU (as Redis's) only protects recent keys
+		# while older candidates remain; once cold keys run out, hot and new are equally idle
+		self.fill(150, prefix="new")
 		self.assertGreater(self.evicted() - ev0, 20, "used %d max %d dbsize %d"
 				   % (self.used(), mm, r.dbsize()))
 		hot = r.exists(*["hot:%d" % i for i in range(20)])

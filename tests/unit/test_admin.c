@@ -24,90 +24,21 @@
 #include "reply.h"
 #include "resp.h"
 #include "server.h"
-
-static int failures;
-
-static int auth_required(const struct client *c)
-{
-	return srv.requirepass && srv.requirepass[0] && !(c->flags & CLIENT_AUTHENTICATED);
-}
-
-/* Dispatch like conn.c, then return the reply bytes (valid until the next call). */
-static const char *run(struct client *c, const char *line)
-{
-	static char *out;
-	static size_t outcap;
-	char *scratch = malloc(strlen(line) + 1);
-	struct arg *argv = NULL;
-	int cap = 0, argc = 0;
-	size_t n;
-
-	if (!scratch || resp_split_args(line, strlen(line), scratch, &argv, &cap, &argc) ||
-	    argc < 1) {
-		fprintf(stderr, "cannot split: %s\n", line);
-		exit(1);
-	}
-	c->argc = argc;
-	c->argv = argv;
-	c->cmd = command_lookup(argv[0].ptr, argv[0].len);
-	if (!c->cmd) {
-		multi_flag_transaction(c);
-		reply_unknown_command(c);
-	} else if ((c->cmd->arity > 0 && argc != c->cmd->arity) ||
-		   (c->cmd->arity < 0 && argc < -c->cmd->arity)) {
-		multi_flag_transaction(c);
-		reply_wrong_arity(c, c->cmd->name);
-	} else if (auth_required(c) && !(c->cmd->flags & CMD_NO_AUTH)) {
-		multi_flag_transaction(c);
-		reply_error(c, ERR_NOAUTH);
-	} else if (!multi_queue_if_needed(c)) {
-		conn_call(c);
-	}
-	/* conn.c's after-command step for CLIENT REPLY SKIP. */
-	c->flags &= ~CLIENT_REPLY_SKIP;
-	if (c->flags & CLIENT_REPLY_SKIP_NEXT) {
-		c->flags |= CLIENT_REPLY_SKIP;
-		c->flags &= ~CLIENT_REPLY_SKIP_NEXT;
-	}
-	n = obuf_pending(&c->out);
-	if (n + 1 > outcap) {
-		outcap = n + 1;
-		out = realloc(out, outcap);
-		if (!out)
-			exit(1);
-	}
-	obuf_copy(&c->out, out, n);
-	out[n] = '\0';
-	obuf_consume(&c->out, n);
-	c->argv = NULL;
-	c->argc = 0;
-	c->cmd = NULL;
-	free(argv);
-	free(scratch);
-	return out;
-}
-
-static void print_escaped(const char *s)
-{
-	for (; *s; s++)
-		fprintf(stderr, *s == '\r' ? "\\r" : *s == '\n' ? "\\n" : "%c", *s);
-}
+#include "unit/fake_client.h"
+#include "unit/unit_test.h"
 
 static void report(int lineno, const char *line, const char *what, const char *want,
 		   const char *got)
 {
-	fprintf(stderr, "%s:%d: FAIL %s (%s)\n  want: ", __FILE__, lineno, line, what);
-	print_escaped(want);
-	fprintf(stderr, "\n  got:  ");
-	print_escaped(got);
-	fprintf(stderr, "\n");
-	failures++;
+	fprintf(stderr, "%s:%d: FAIL %s (%s)\n", __FILE__, lineno, line, what);
+	fc_print_mismatch(want, got);
+	ut_failed++;
 }
 
 #define expect(c, line, want) expect_at(__LINE__, c, line, want)
 static void expect_at(int lineno, struct client *c, const char *line, const char *want)
 {
-	const char *got = run(c, line);
+	const char *got = fc_run(c, line);
 
 	if (strcmp(got, want) != 0)
 		report(lineno, line, "exact", want, got);
@@ -116,7 +47,7 @@ static void expect_at(int lineno, struct client *c, const char *line, const char
 #define expect_prefix(c, line, want) expect_prefix_at(__LINE__, c, line, want)
 static void expect_prefix_at(int lineno, struct client *c, const char *line, const char *want)
 {
-	const char *got = run(c, line);
+	const char *got = fc_run(c, line);
 
 	if (strncmp(got, want, strlen(want)) != 0)
 		report(lineno, line, "prefix", want, got);
@@ -125,19 +56,11 @@ static void expect_prefix_at(int lineno, struct client *c, const char *line, con
 #define expect_has(c, line, want) expect_has_at(__LINE__, c, line, want)
 static void expect_has_at(int lineno, struct client *c, const char *line, const char *want)
 {
-	const char *got = run(c, line);
+	const char *got = fc_run(c, line);
 
 	if (!strstr(got, want))
 		report(lineno, line, "contains", want, got);
 }
-
-#define CHECK(cond)                                                                    \
-	do {                                                                           \
-		if (!(cond)) {                                                         \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-			failures++;                                                    \
-		}                                                                      \
-	} while (0)
 
 #define OK "+OK\r\n"
 #define SYNTAX "-ERR syntax error\r\n"
@@ -274,7 +197,7 @@ static void test_client(struct client *a)
 	       "-ERR lib-ver cannot contain spaces, newlines or special characters.\r\n");
 	snprintf(buf, sizeof(buf), "id=%llu addr=", (unsigned long long)a->id);
 	{
-		const char *info = run(a, "CLIENT INFO");
+		const char *info = fc_run(a, "CLIENT INFO");
 
 		CHECK(strstr(info, buf) != NULL);
 		CHECK(strstr(info, " name=myname ") != NULL);
@@ -384,7 +307,7 @@ static void test_config_command(struct client *a)
 	expect(a, "COMMAND LIST x", SYNTAX);
 	expect(a, "COMMAND LIST filterby pattern ech*", "*1\r\n$4\r\necho\r\n");
 	expect(a, "COMMAND LIST FILTERBY PATTERN config|g*", "*1\r\n$10\r\nconfig|get\r\n");
-	r = run(a, "COMMAND");
+	r = fc_run(a, "COMMAND");
 	snprintf(buf, sizeof(buf), "*%zu\r\n*10\r\n", command_count());
 	CHECK(strncmp(r, buf, strlen(buf)) == 0);
 	expect_prefix(a, "TIME", "*2\r\n$10\r\n");
@@ -397,7 +320,7 @@ static void test_info(struct client *a)
 	const char *r;
 
 	expect(a, "INFO foo", "$0\r\n\r\n");
-	r = run(a, "INFO");
+	r = fc_run(a, "INFO");
 	CHECK(strstr(r, "# Server\r\nredis_version:7.0.15\r\n") != NULL);
 	CHECK(strstr(r, "\r\n\r\n# Clients\r\n") != NULL);
 	CHECK(strstr(r, "\r\n\r\n# Memory\r\nused_memory:") != NULL);
@@ -405,13 +328,13 @@ static void test_info(struct client *a)
 	CHECK(strstr(r, "\r\n\r\n# Keyspace\r\n") != NULL);
 	CHECK(strstr(r, "# Commandstats") == NULL);
 	expect(a, "PING", "+PONG\r\n");
-	r = run(a, "INFO all");
+	r = fc_run(a, "INFO all");
 	CHECK(strstr(r, "# Commandstats") != NULL && strstr(r, "# Latencystats") != NULL);
 	CHECK(strstr(r, "\r\ncmdstat_ping:calls=1,usec=") != NULL); /* stats were reset above */
 	CHECK(strstr(r, "\r\n\r\n# Arena\r\narena_backend:") != NULL);
-	r = run(a, "INFO stats");
+	r = fc_run(a, "INFO stats");
 	CHECK(strstr(r, "\r\ninstantaneous_ops_per_sec:") != NULL);
-	r = run(a, "INFO CLIENTS server");
+	r = fc_run(a, "INFO CLIENTS server");
 	/* Fixed order, whatever the argument order; nothing else. */
 	CHECK(strstr(r, "# Server\r\n") != NULL && strstr(r, "# Clients\r\n") != NULL);
 	CHECK(strstr(r, "# Server") < strstr(r, "# Clients"));
@@ -436,21 +359,10 @@ static void test_quit(void)
 int main(void)
 {
 	struct client *a;
-	int err;
 
-	config_init_defaults();
+	if (fc_setup())
+		return 1;
 	srv.start_time_ms = 1;
-	err = arena_map_anon();
-	if (!err)
-		err = arena_format(64ULL << 20);
-	if (err) {
-		fprintf(stderr, "arena: %s\n", strerror(-err));
-		return 1;
-	}
-	if (db_init() || commands_init()) {
-		fprintf(stderr, "init failed\n");
-		return 1;
-	}
 	a = conn_fake_new();
 	if (!a)
 		return 1;
@@ -465,8 +377,8 @@ int main(void)
 
 	conn_fake_free(a);
 	arena_unmap();
-	if (failures) {
-		fprintf(stderr, "test_admin: %d failure(s)\n", failures);
+	if (ut_failed) {
+		fprintf(stderr, "test_admin: %d failure(s)\n", ut_failed);
 		return 1;
 	}
 	printf("test_admin: ok\n");

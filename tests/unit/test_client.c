@@ -24,18 +24,7 @@
 #include <unistd.h>
 
 #include "arenakv.h"
-
-static int passed, failed;
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (cond) {                                                                        \
-			passed++;                                                                  \
-		} else {                                                                           \
-			failed++;                                                                  \
-			fprintf(stderr, "%s:%d: FAILED: %s\n", __FILE__, __LINE__, #cond);         \
-		}                                                                                  \
-	} while (0)
+#include "unit/unit_test.h"
 
 #define S(lit) lit, sizeof(lit) - 1
 
@@ -374,6 +363,5 @@ int main(void)
 	mock.stop = 1;
 	pthread_join(th, NULL);
 	close(mock.fd);
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return ut_done();
 }

@@ -17,18 +17,7 @@
 #include "config.h"
 #include "reply.h"
 #include "server.h"
-
-static int passed, failed;
-
-#define CHECK(cond)                                                                        \
-	do {                                                                               \
-		if (cond) {                                                                \
-			passed++;                                                          \
-		} else {                                                                   \
-			failed++;                                                          \
-			fprintf(stderr, "%s:%d: FAILED: %s\n", __FILE__, __LINE__, #cond); \
-		}                                                                          \
-	} while (0)
+#include "unit/unit_test.h"
 
 static void test_memory_units(void)
 {
@@ -368,6 +357,5 @@ int main(void)
 	test_config_text();
 	test_config_commands();
 	test_compat();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return ut_done();
 }

@@ -34,42 +34,25 @@
 #include "layout.h"
 #include "resp.h"
 #include "server.h"
+#include "unit/fake_client.h"
+#include "unit/unit_test.h"
 
-static int failures;
 static struct client *cl;
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);   \
-			failures++;                                                                \
-		}                                                                                  \
-	} while (0)
 
 /* Run one inline command line on the fake client; returns the reply bytes (static buffer). */
 static const char *run(const char *line)
 {
-	static char *out;
-	static size_t outcap;
-	char *scratch = malloc(strlen(line) + 1);
-	struct arg *argv = NULL;
-	int cap = 0, argc = 0;
-	size_t n;
+	const char *reply;
+	char *scratch;
 
-	if (!scratch || resp_split_args(line, strlen(line), scratch, &argv, &cap, &argc) ||
-	    argc < 1) {
-		fprintf(stderr, "cannot split: %s\n", line);
-		exit(1);
-	}
-	cl->argc = argc;
-	cl->argv = argv;
-	cl->cmd = command_lookup(argv[0].ptr, argv[0].len);
+	fc_split(cl, line, &scratch);
+	cl->cmd = command_lookup(cl->argv[0].ptr, cl->argv[0].len);
 	if (!cl->cmd) {
 		fprintf(stderr, "unknown command in test: %s\n", line);
 		exit(1);
 	}
-	if ((cl->cmd->arity > 0 && argc != cl->cmd->arity) ||
-	    (cl->cmd->arity < 0 && argc < -cl->cmd->arity)) {
+	if ((cl->cmd->arity > 0 && cl->argc != cl->cmd->arity) ||
+	    (cl->cmd->arity < 0 && cl->argc < -cl->cmd->arity)) {
 		fprintf(stderr, "bad arity in test: %s\n", line);
 		exit(1);
 	}
@@ -78,19 +61,9 @@ static const char *run(const char *line)
 	} else {
 		conn_call(cl);
 	}
-	n = obuf_pending(&cl->out);
-	if (n + 1 > outcap) {
-		outcap = n + 1;
-		out = realloc(out, outcap);
-	}
-	obuf_copy(&cl->out, out, n);
-	out[n] = '\0';
-	obuf_consume(&cl->out, n);
-	cl->argv = NULL;
-	cl->argc = 0;
-	free(argv);
-	free(scratch);
-	return out;
+	reply = fc_take_reply(cl);
+	fc_release(cl, scratch);
+	return reply;
 }
 
 static void expect(const char *line, const char *want)
@@ -98,14 +71,9 @@ static void expect(const char *line, const char *want)
 	const char *got = run(line);
 
 	if (strcmp(got, want) != 0) {
-		fprintf(stderr, "FAIL %s\n  want: ", line);
-		for (const char *p = want; *p; p++)
-			fprintf(stderr, *p == '\r' ? "\\r" : *p == '\n' ? "\\n" : "%c", *p);
-		fprintf(stderr, "\n  got:  ");
-		for (const char *p = got; *p; p++)
-			fprintf(stderr, *p == '\r' ? "\\r" : *p == '\n' ? "\\n" : "%c", *p);
-		fprintf(stderr, "\n");
-		failures++;
+		fprintf(stderr, "FAIL %s\n", line);
+		fc_print_mismatch(want, got);
+		ut_failed++;
 	}
 }
 
@@ -902,25 +870,13 @@ static void test_full_arena(void)
 
 int main(void)
 {
-	int err;
-
 	/* The core library is a static archive and commands.c refers to the command arrays
 	 * weakly: name ours so the linker pulls t_string.o and t_keys.o in. */
 	if (!string_commands[0].name || !key_commands[0].name)
 		return 1;
-	config_init_defaults();
+	if (fc_setup())
+		return 1;
 	srv.active_expire = 1;
-	err = arena_map_anon();
-	if (!err)
-		err = arena_format(64ULL << 20);
-	if (err) {
-		fprintf(stderr, "arena: %s\n", strerror(-err));
-		return 1;
-	}
-	if (db_init() || commands_init()) {
-		fprintf(stderr, "init failed\n");
-		return 1;
-	}
 	cl = conn_fake_new();
 	if (!cl)
 		return 1;
@@ -935,8 +891,8 @@ int main(void)
 	test_full_arena();
 	conn_fake_free(cl);
 	arena_unmap();
-	if (failures) {
-		fprintf(stderr, "%d failure(s)\n", failures);
+	if (ut_failed) {
+		fprintf(stderr, "%d failure(s)\n", ut_failed);
 		return 1;
 	}
 	printf("test_db: all passed\n");

@@ -25,38 +25,20 @@
 #include "reply.h"
 #include "resp.h"
 #include "server.h"
-
-static int passed, failed;
-
-static void print_escaped(const char *s)
-{
-	for (; *s; s++)
-		fprintf(stderr, *s == '\r' ? "\\r" : *s == '\n' ? "\\n" : "%c", *s);
-}
+#include "unit/fake_client.h"
+#include "unit/unit_test.h"
 
 /* Split a command line (redis-cli quoting), run it through conn_execute(), return the reply. */
 static const char *run(struct client *c, const char *line)
 {
-	static char out[1 << 16];
-	char *scratch = malloc(strlen(line) + 1);
-	struct arg *argv = NULL;
-	int cap = 0, argc = 0;
-	size_t n;
+	const char *reply;
+	char *scratch;
 
-	if (!scratch || resp_split_args(line, strlen(line), scratch, &argv, &cap, &argc) ||
-	    argc < 1) {
-		fprintf(stderr, "cannot split: %s\n", line);
-		exit(1);
-	}
-	c->argv = argv;
-	c->argc = argc;
+	fc_split(c, line, &scratch);
 	conn_execute(c);
-	n = obuf_copy(&c->out, out, sizeof(out) - 1);
-	out[n] = 0;
-	obuf_consume(&c->out, obuf_pending(&c->out));
-	free(argv);
-	free(scratch);
-	return out;
+	reply = fc_take_reply(c);
+	fc_release(c, scratch);
+	return reply;
 }
 
 #define EXPECT(c, line, want) expect_at(__LINE__, c, line, want)
@@ -65,26 +47,13 @@ static void expect_at(int lineno, struct client *c, const char *line, const char
 	const char *got = run(c, line);
 
 	if (!strcmp(got, want)) {
-		passed++;
+		ut_passed++;
 		return;
 	}
-	failed++;
-	fprintf(stderr, "%s:%d: FAIL %s\n  want: ", __FILE__, lineno, line);
-	print_escaped(want);
-	fprintf(stderr, "\n  got:  ");
-	print_escaped(got);
-	fprintf(stderr, "\n");
+	ut_failed++;
+	fprintf(stderr, "%s:%d: FAIL %s\n", __FILE__, lineno, line);
+	fc_print_mismatch(want, got);
 }
-
-#define CHECK(cond)                                                                        \
-	do {                                                                               \
-		if (cond) {                                                                \
-			passed++;                                                          \
-		} else {                                                                   \
-			failed++;                                                          \
-			fprintf(stderr, "%s:%d: FAILED: %s\n", __FILE__, __LINE__, #cond); \
-		}                                                                          \
-	} while (0)
 
 static void test_unknown_and_arity(struct client *c)
 {
@@ -223,20 +192,9 @@ static void test_wseq(struct client *c)
 int main(void)
 {
 	struct client *c;
-	int err;
 
-	config_init_defaults();
-	err = arena_map_anon();
-	if (!err)
-		err = arena_format(64ULL << 20);
-	if (err) {
-		fprintf(stderr, "arena: %s\n", strerror(-err));
+	if (fc_setup())
 		return 1;
-	}
-	if (db_init() || commands_init()) {
-		fprintf(stderr, "init failed\n");
-		return 1;
-	}
 	c = conn_fake_new();
 	if (!c)
 		return 1;
@@ -249,6 +207,5 @@ int main(void)
 	test_wseq(c);
 	conn_fake_free(c);
 	arena_unmap();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return ut_done();
 }

@@ -34,21 +34,7 @@
 #include <time.h>
 
 #include "arena_mem.h"
-
-static int n_pass, n_fail;
-
-#define CHECK(cond, ...)                                                                           \
-	do {                                                                                       \
-		if (cond) {                                                                        \
-			__atomic_fetch_add(&n_pass, 1, __ATOMIC_RELAXED);                          \
-		} else {                                                                           \
-			if (__atomic_fetch_add(&n_fail, 1, __ATOMIC_RELAXED) < 30) {               \
-				fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);    \
-				fprintf(stderr, __VA_ARGS__);                                      \
-				fputc('\n', stderr);                                               \
-			}                                                                          \
-		}                                                                                  \
-	} while (0)
+#include "unit/unit_test.h"
 
 static __u64 rng_next(__u64 *s)
 {
@@ -128,11 +114,11 @@ static struct kv_entry *new_entry(__u32 id, __u32 ver, __u32 vlen, __u32 extra)
 	__u32 klen = make_key(id, key);
 	struct kv_entry *e = kv_new(KV_STRING, key, klen, vlen, vlen + extra);
 
-	CHECK(e != NULL, "kv_new id %u vlen %u", id, vlen);
+	CHECK_MSG(e != NULL, "kv_new id %u vlen %u", id, vlen);
 	if (!e)
 		return NULL;
-	CHECK(e->seq & 1, "kv_new returns an unpublished entry");
-	CHECK(kv_vcap(e) >= vlen + extra, "vcap %u >= %u", kv_vcap(e), vlen + extra);
+	CHECK_MSG(e->seq & 1, "kv_new returns an unpublished entry");
+	CHECK_MSG(kv_vcap(e) >= vlen + extra, "vcap %u >= %u", kv_vcap(e), vlen + extra);
 	make_val(id, ver, vlen, (unsigned char *)kv_val(e));
 	return e;
 }
@@ -148,23 +134,23 @@ static void verify_id(struct htab *hs[2], __u32 id)
 		struct kv_entry *e = htab_find(hs[d], key, klen);
 		int want = m->present && m->db == d;
 
-		CHECK(!!e == want, "find id %u db %d: %p, model %d", id, d, (void *)e, want);
+		CHECK_MSG(!!e == want, "find id %u db %d: %p, model %d", id, d, (void *)e, want);
 		if (e && want) {
 			make_val(id, m->ver, m->vlen, vbuf2);
-			CHECK(e->vlen == m->vlen && memcmp(kv_val(e), vbuf2, m->vlen) == 0,
-			      "value of id %u", id);
-			CHECK(e->expire_ns == m->expire, "expiry of id %u", id);
-			CHECK(!(e->seq & 1) && e->db == hs[d]->tag, "published and tagged");
-			CHECK(kv_mem_usage(e) >= KV_HDR_SIZE + klen + e->vlen, "mem usage");
+			CHECK_MSG(e->vlen == m->vlen && memcmp(kv_val(e), vbuf2, m->vlen) == 0,
+				  "value of id %u", id);
+			CHECK_MSG(e->expire_ns == m->expire, "expiry of id %u", id);
+			CHECK_MSG(!(e->seq & 1) && e->db == hs[d]->tag, "published and tagged");
+			CHECK_MSG(kv_mem_usage(e) >= KV_HDR_SIZE + klen + e->vlen, "mem usage");
 		}
 		err = htab_read(hs[d], key, klen, NOW_NS, vbuf, sizeof(vbuf), &vlen);
 		if (want && !(m->expire && m->expire <= NOW_NS)) {
-			CHECK(err == 0 && vlen == m->vlen && memcmp(vbuf, vbuf2, vlen) == 0,
-			      "htab_read id %u db %d: err %d vlen %u/%u", id, d, err, vlen,
-			      m->vlen);
+			CHECK_MSG(err == 0 && vlen == m->vlen && memcmp(vbuf, vbuf2, vlen) == 0,
+				  "htab_read id %u db %d: err %d vlen %u/%u", id, d, err, vlen,
+				  m->vlen);
 		} else {
-			CHECK(err == -ENOENT, "htab_read id %u db %d: %d, want -ENOENT", id, d,
-			      err);
+			CHECK_MSG(err == -ENOENT, "htab_read id %u db %d: %d, want -ENOENT", id, d,
+				  err);
 		}
 	}
 }
@@ -190,7 +176,7 @@ static void test_model(void)
 			struct kv_entry *e = m->present ? htab_find(h, key, klen) : NULL;
 			__u64 r = rng() % 100;
 
-			CHECK(!!e == m->present, "presence of id %u", id);
+			CHECK_MSG(!!e == m->present, "presence of id %u", id);
 			if (m->present && !e)
 				continue;
 			rehash_seen += htab_is_rehashing(h);
@@ -209,7 +195,7 @@ static void test_model(void)
 					nexp[m->db] += (nw->expire_ns != 0) - (m->expire != 0);
 					m->expire = nw->expire_ns;
 				} else {
-					CHECK(htab_insert(h, nw) == 0, "insert id %u", id);
+					CHECK_MSG(htab_insert(h, nw) == 0, "insert id %u", id);
 					m->present = 1;
 					m->expire = 0;
 					count[m->db]++;
@@ -254,9 +240,9 @@ static void test_model(void)
 					int to = !m->db;
 
 					htab_unlink(h, e);
-					CHECK(htab_insert(hs[to], e) == 0, "move id %u", id);
-					CHECK(e->db == hs[to]->tag && !(e->seq & 1),
-					      "moved entry retagged");
+					CHECK_MSG(htab_insert(hs[to], e) == 0, "move id %u", id);
+					CHECK_MSG(e->db == hs[to]->tag && !(e->seq & 1),
+						  "moved entry retagged");
 					count[m->db]--;
 					count[to]++;
 					nexp[m->db] -= m->expire != 0;
@@ -269,8 +255,8 @@ static void test_model(void)
 					struct kv_entry *dup = new_entry(id, 0, 5, 0);
 
 					if (dup) {
-						CHECK(htab_insert(h, dup) == -EEXIST,
-						      "duplicate refused");
+						CHECK_MSG(htab_insert(h, dup) == -EEXIST,
+							  "duplicate refused");
 						kv_free(dup);
 					}
 				}
@@ -282,14 +268,14 @@ static void test_model(void)
 			if (htab_buckets(hs[0]) > max_buckets)
 				max_buckets = htab_buckets(hs[0]);
 			if (op % 5000 == 0) {
-				CHECK(htab_count(hs[0]) == (__u64)count[0] &&
-					  htab_count(hs[1]) == (__u64)count[1],
-				      "counts %llu/%ld %llu/%ld",
-				      (unsigned long long)htab_count(hs[0]), count[0],
-				      (unsigned long long)htab_count(hs[1]), count[1]);
-				CHECK(htab_expires_count(hs[0]) == (__u64)nexp[0] &&
-					  htab_expires_count(hs[1]) == (__u64)nexp[1],
-				      "expires counts");
+				CHECK_MSG(htab_count(hs[0]) == (__u64)count[0] &&
+					      htab_count(hs[1]) == (__u64)count[1],
+					  "counts %llu/%ld %llu/%ld",
+					  (unsigned long long)htab_count(hs[0]), count[0],
+					  (unsigned long long)htab_count(hs[1]), count[1]);
+				CHECK_MSG(htab_expires_count(hs[0]) == (__u64)nexp[0] &&
+					      htab_expires_count(hs[1]) == (__u64)nexp[1],
+					  "expires counts");
 			}
 		}
 		if (grow)
@@ -300,14 +286,14 @@ static void test_model(void)
 			verify_id(hs, id);
 		arena_alloc_check();
 	}
-	CHECK(rehash_seen > 1000, "operations ran during a rehash: %d", rehash_seen);
-	CHECK(grew >= 2 && shrank >= 1, "table grew (%d) and shrank (%d)", grew, shrank);
+	CHECK_MSG(rehash_seen > 1000, "operations ran during a rehash: %d", rehash_seen);
+	CHECK_MSG(grew >= 2 && shrank >= 1, "table grew (%d) and shrank (%d)", grew, shrank);
 	htab_clear(hs[0]);
 	htab_clear(hs[1]);
-	CHECK(htab_count(hs[0]) == 0 && htab_count(hs[1]) == 0, "cleared");
-	CHECK(htab_expires_count(hs[0]) == 0, "no expiries after clear");
-	CHECK(ARENA_ALLOC_STATE->live_bytes == live0, "clear freed everything: %llu vs %llu",
-	      (unsigned long long)ARENA_ALLOC_STATE->live_bytes, (unsigned long long)live0);
+	CHECK_MSG(htab_count(hs[0]) == 0 && htab_count(hs[1]) == 0, "cleared");
+	CHECK_MSG(htab_expires_count(hs[0]) == 0, "no expiries after clear");
+	CHECK_MSG(ARENA_ALLOC_STATE->live_bytes == live0, "clear freed everything: %llu vs %llu",
+		  (unsigned long long)ARENA_ALLOC_STATE->live_bytes, (unsigned long long)live0);
 	memset(model, 0, sizeof(model));
 	arena_alloc_check();
 }
@@ -334,7 +320,7 @@ static void insert_id(struct htab *h, __u32 id)
 	struct kv_entry *e = new_entry(id, 1, 8, 0);
 
 	if (e)
-		CHECK(htab_insert(h, e) == 0, "insert %u", id);
+		CHECK_MSG(htab_insert(h, e) == 0, "insert %u", id);
 }
 
 static void delete_id(struct htab *h, __u32 id)
@@ -395,14 +381,14 @@ static void scan_scenario(int shrink)
 		if (scan_seen[id] > 1)
 			dups++;
 	}
-	CHECK(cursor == 0, "scan finished");
-	CHECK(missing == 0, "%u stable keys never returned (%s)", missing,
-	      shrink ? "shrink" : "grow");
-	CHECK(resized_mid_scan > 0, "a resize happened during the scan (%s)",
-	      shrink ? "shrink" : "grow");
-	CHECK(shrink ? bmin < b0 : bmax > b0, "table %s during the scan: %llu -> %llu/%llu",
-	      shrink ? "shrank" : "grew", (unsigned long long)b0, (unsigned long long)bmin,
-	      (unsigned long long)bmax);
+	CHECK_MSG(cursor == 0, "scan finished");
+	CHECK_MSG(missing == 0, "%u stable keys never returned (%s)", missing,
+		  shrink ? "shrink" : "grow");
+	CHECK_MSG(resized_mid_scan > 0, "a resize happened during the scan (%s)",
+		  shrink ? "shrink" : "grow");
+	CHECK_MSG(shrink ? bmin < b0 : bmax > b0, "table %s during the scan: %llu -> %llu/%llu",
+		  shrink ? "shrank" : "grew", (unsigned long long)b0, (unsigned long long)bmin,
+		  (unsigned long long)bmax);
 	printf(
 	    "  scan (%s): %llu calls, buckets %llu -> [%llu, %llu], %llu stable keys seen twice\n",
 	    shrink ? "shrinking" : "growing", (unsigned long long)calls, (unsigned long long)b0,
@@ -420,7 +406,7 @@ static void test_random_entry(void)
 	__u32 id, nseen = 0;
 	int i, rehashing = 0;
 
-	CHECK(htab_random(h, 1) == NULL, "random of an empty table");
+	CHECK_MSG(htab_random(h, 1) == NULL, "random of an empty table");
 	for (id = 0; id < 202; id++)
 		if (id % 97 != 13) /* 13 and 110 have long keys: 200 short keys in 0..201 */
 			insert_id(h, id);
@@ -430,7 +416,7 @@ static void test_random_entry(void)
 		__u32 n;
 
 		rehashing += htab_is_rehashing(h);
-		CHECK(e && !(e->seq & 1), "random entry");
+		CHECK_MSG(e && !(e->seq & 1), "random entry");
 		if (!e)
 			break;
 		n = e->klen < 31 ? e->klen : 31;
@@ -445,8 +431,8 @@ static void test_random_entry(void)
 				if (id % 97 != 13)
 					insert_id(h, id);
 	}
-	CHECK(nseen == 200, "htab_random reached %u of 200 keys", nseen);
-	CHECK(rehashing > 0, "sampled during a rehash");
+	CHECK_MSG(nseen == 200, "htab_random reached %u of 200 keys", nseen);
+	CHECK_MSG(rehashing > 0, "sampled during a rehash");
 	htab_clear(h);
 }
 
@@ -459,35 +445,38 @@ static void test_swap(void)
 
 	e = kv_new(KV_STRING, "k", 1, 1, 0);
 	*kv_val(e) = 'A';
-	CHECK(htab_insert(a, e) == 0, "insert A");
+	CHECK_MSG(htab_insert(a, e) == 0, "insert A");
 	e = kv_new(KV_STRING, "k", 1, 1, 0);
 	*kv_val(e) = 'B';
-	CHECK(htab_insert(b, e) == 0, "insert B");
+	CHECK_MSG(htab_insert(b, e) == 0, "insert B");
 	e = kv_new(KV_STRING, "only-b", 6, 1, 0);
 	*kv_val(e) = 'C';
-	CHECK(htab_insert(b, e) == 0, "insert only-b");
+	CHECK_MSG(htab_insert(b, e) == 0, "insert only-b");
 	htab_swap(a, b);
-	CHECK(htab_read(a, "k", 1, 0, buf, sizeof(buf), &vlen) == 0 && buf[0] == 'B', "swapped a");
-	CHECK(htab_read(b, "k", 1, 0, buf, sizeof(buf), &vlen) == 0 && buf[0] == 'A', "swapped b");
-	CHECK(htab_read(a, "only-b", 6, 0, buf, sizeof(buf), &vlen) == 0, "only-b now in a");
-	CHECK(htab_read(b, "only-b", 6, 0, buf, sizeof(buf), &vlen) == -ENOENT, "and not in b");
-	CHECK(htab_count(a) == 2 && htab_count(b) == 1, "counts swapped");
-	CHECK(a->tag == 4 && b->tag == 3, "tags travel with the contents");
+	CHECK_MSG(htab_read(a, "k", 1, 0, buf, sizeof(buf), &vlen) == 0 && buf[0] == 'B',
+		  "swapped a");
+	CHECK_MSG(htab_read(b, "k", 1, 0, buf, sizeof(buf), &vlen) == 0 && buf[0] == 'A',
+		  "swapped b");
+	CHECK_MSG(htab_read(a, "only-b", 6, 0, buf, sizeof(buf), &vlen) == 0, "only-b now in a");
+	CHECK_MSG(htab_read(b, "only-b", 6, 0, buf, sizeof(buf), &vlen) == -ENOENT, "and not in b");
+	CHECK_MSG(htab_count(a) == 2 && htab_count(b) == 1, "counts swapped");
+	CHECK_MSG(a->tag == 4 && b->tag == 3, "tags travel with the contents");
 	e = kv_new(KV_STRING, "new", 3, 1, 0);
 	*kv_val(e) = 'D';
-	CHECK(htab_insert(a, e) == 0 && e->db == 4, "new entry gets the table's tag");
-	CHECK(htab_read(a, "new", 3, 0, buf, sizeof(buf), &vlen) == 0 && buf[0] == 'D', "read new");
+	CHECK_MSG(htab_insert(a, e) == 0 && e->db == 4, "new entry gets the table's tag");
+	CHECK_MSG(htab_read(a, "new", 3, 0, buf, sizeof(buf), &vlen) == 0 && buf[0] == 'D',
+		  "read new");
 	/* other types and too-small buffers */
 	e = htab_find(a, "k", 1);
 	kv_write_begin(e);
 	e->type = KV_ZSET;
 	kv_write_end(e);
-	CHECK(htab_read(a, "k", 1, 0, buf, sizeof(buf), &vlen) == -EINVAL, "not a string");
+	CHECK_MSG(htab_read(a, "k", 1, 0, buf, sizeof(buf), &vlen) == -EINVAL, "not a string");
 	e = kv_new(KV_STRING, "big", 3, 100, 0);
 	memset(kv_val(e), 'x', 100);
 	htab_insert(a, e);
-	CHECK(htab_read(a, "big", 3, 0, buf, sizeof(buf), &vlen) == -E2BIG && vlen == 100,
-	      "value longer than the buffer");
+	CHECK_MSG(htab_read(a, "big", 3, 0, buf, sizeof(buf), &vlen) == -E2BIG && vlen == 100,
+		  "value longer than the buffer");
 	htab_clear(a);
 	htab_clear(b);
 	arena_alloc_check();
@@ -523,20 +512,20 @@ static void test_memory(void)
 		if (!e)
 			break;
 		memcpy(kv_val(e), val, 32);
-		CHECK(htab_insert(h, e) == 0 || (n_fail++, 0), "insert");
+		CHECK_MSG(htab_insert(h, e) == 0 || (ut_failed++, 0), "insert");
 	}
 	while (htab_rehash_step(h, 1000))
 		;
 	dt = now_s() - t0;
-	CHECK(i == n, "1M keys inserted");
-	CHECK(e && kv_mem_usage(e) == 88, "a 16+32 entry costs %llu bytes",
-	      e ? (unsigned long long)kv_mem_usage(e) : 0ULL);
+	CHECK_MSG(i == n, "1M keys inserted");
+	CHECK_MSG(e && kv_mem_usage(e) == 88, "a 16+32 entry costs %llu bytes",
+		  e ? (unsigned long long)kv_mem_usage(e) : 0ULL);
 	printf("  memory: 1M keys (16 B key, 32 B value): %.1f used bytes/key, %.1f resident "
 	       "bytes/key (arena), %.1f RSS bytes/key (process), %.0f ns/insert, %llu buckets\n",
 	       (double)(arena_used_bytes() - used0) / n,
 	       (double)(arena_resident_bytes() - res0) / n, (double)(rss_pages() - rss0) * 4096 / n,
 	       dt * 1e9 / n, (unsigned long long)htab_buckets(h));
-	CHECK((arena_resident_bytes() - res0) / n < 100, "under 100 resident bytes per key");
+	CHECK_MSG((arena_resident_bytes() - res0) / n < 100, "under 100 resident bytes per key");
 	t0 = now_s();
 	htab_clear(h);
 	printf("  memory: htab_clear of 1M keys: %.1f ms\n", (now_s() - t0) * 1e3);
@@ -559,7 +548,7 @@ static void test_reader_validation(void)
 
 	v = kv_new(KV_STRING, "victim", 6, 3, 0);
 	memcpy(kv_val(v), "abc", 3);
-	CHECK(htab_insert(h, v) == 0, "insert victim");
+	CHECK_MSG(htab_insert(h, v) == 0, "insert victim");
 	/* A blob page dressed up as an entry page holding a perfect entry for "forged". */
 	page = arena_alloc_blob(2 * ARENA_PAGE_SIZE);
 	memset(page, 0, 2 * ARENA_PAGE_SIZE);
@@ -577,41 +566,41 @@ static void test_reader_validation(void)
 	fe->vlen = 4;
 	fe->hash = forged_h32;
 	memcpy(fe->data, "forgedEVIL", 10);
-	CHECK(!arena_is_entry_slot(fe), "the page map is not fooled by a forged slab header");
+	CHECK_MSG(!arena_is_entry_slot(fe), "the page map is not fooled by a forged slab header");
 
 	/* plant in the bucket "forged" hashes to (the table is not rehashing: 1 key) */
-	CHECK(!htab_is_rehashing(h), "no rehash");
+	CHECK_MSG(!htab_is_rehashing(h), "no rehash");
 	slot = &h->t[0].buckets[forged_h32 & h->t[0].mask];
 	saved_head = *slot;
 	saved_next = v->next;
 	/* 1. chain leads to the forged entry (a blob page) */
 	*slot = fe;
 	err = htab_read(h, "forged", 6, 0, buf, sizeof(buf), &vlen);
-	CHECK(err == -EAGAIN, "forged entry refused: %d", err);
+	CHECK_MSG(err == -EAGAIN, "forged entry refused: %d", err);
 	/* 2. a pointer into the middle of a real entry */
 	*slot = (struct kv_entry *)((char *)v + 8);
 	err = htab_read(h, "forged", 6, 0, buf, sizeof(buf), &vlen);
-	CHECK(err == -EAGAIN, "mid-slot pointer refused: %d", err);
+	CHECK_MSG(err == -EAGAIN, "mid-slot pointer refused: %d", err);
 	/* 3. a pointer above the high-water mark, and one outside the arena */
 	*slot =
 	    (struct kv_entry *)(unsigned long)arena_page_addr(ARENA_ALLOC_STATE->hiwater_page + 10);
 	err = htab_read(h, "forged", 6, 0, buf, sizeof(buf), &vlen);
-	CHECK(err == -EAGAIN, "pointer above the high-water mark refused: %d", err);
+	CHECK_MSG(err == -EAGAIN, "pointer above the high-water mark refused: %d", err);
 	*slot = (struct kv_entry *)(unsigned long)0x1234;
 	err = htab_read(h, "forged", 6, 0, buf, sizeof(buf), &vlen);
-	CHECK(err == -EAGAIN, "pointer outside the arena refused: %d", err);
+	CHECK_MSG(err == -EAGAIN, "pointer outside the arena refused: %d", err);
 	/* 4. a cycle: the walk is bounded */
 	*slot = v;
 	v->next = v;
 	err = htab_read(h, "forged", 6, 0, buf, sizeof(buf), &vlen);
-	CHECK(err == -EAGAIN, "cyclic chain ends in doubt: %d", err);
+	CHECK_MSG(err == -EAGAIN, "cyclic chain ends in doubt: %d", err);
 	v->next = saved_next;
 	*slot = saved_head;
 	/* the real key still reads fine */
 	err = htab_read(h, "victim", 6, 0, buf, sizeof(buf), &vlen);
-	CHECK(err == 0 && vlen == 3 && memcmp(buf, "abc", 3) == 0, "victim readable: %d", err);
+	CHECK_MSG(err == 0 && vlen == 3 && memcmp(buf, "abc", 3) == 0, "victim readable: %d", err);
 	err = htab_read(h, "forged", 6, 0, buf, sizeof(buf), &vlen);
-	CHECK(err == -ENOENT, "forged key absent once the chain is repaired: %d", err);
+	CHECK_MSG(err == -ENOENT, "forged key absent once the chain is repaired: %d", err);
 
 	/* 5. an out-of-line value pointer that runs past the high-water mark */
 	{
@@ -619,20 +608,20 @@ static void test_reader_validation(void)
 		unsigned char *blob;
 
 		memset(kv_val(b), 'b', 3000);
-		CHECK(htab_insert(h, b) == 0 && !(b->flags & KV_F_VAL_INLINE), "blob value");
+		CHECK_MSG(htab_insert(h, b) == 0 && !(b->flags & KV_F_VAL_INLINE), "blob value");
 		blob = kv_val(b);
 		kv_write_begin(b);
 		*(void **)b->data =
 		    (void *)(unsigned long)(arena_page_addr(ARENA_ALLOC_STATE->hiwater_page) - 100);
 		kv_write_end(b);
 		err = htab_read(h, "blobby", 6, 0, vbuf, sizeof(vbuf), &vlen);
-		CHECK(err == -EAGAIN, "value range past the high-water mark refused: %d", err);
+		CHECK_MSG(err == -EAGAIN, "value range past the high-water mark refused: %d", err);
 		kv_write_begin(b);
 		*(void **)b->data = blob;
 		kv_write_end(b);
 		err = htab_read(h, "blobby", 6, 0, vbuf, sizeof(vbuf), &vlen);
-		CHECK(err == 0 && vlen == 3000 && vbuf[2999] == 'b', "blob value readable: %d",
-		      err);
+		CHECK_MSG(err == 0 && vlen == 3000 && vbuf[2999] == 'b', "blob value readable: %d",
+			  err);
 	}
 	arena_free(page);
 	htab_clear(h);
@@ -670,7 +659,7 @@ static void test_hash32_collision(void)
 			found = 1;
 		}
 	free(v);
-	CHECK(found, "a 32-bit collision among %d keys (expected ~10)", N);
+	CHECK_MSG(found, "a 32-bit collision among %d keys (expected ~10)", N);
 	if (!found)
 		return;
 	sprintf(ka, "c:%07u", a);
@@ -681,19 +670,21 @@ static void test_hash32_collision(void)
 
 		*kv_val(ea) = 'A';
 		*kv_val(eb) = 'B';
-		CHECK(ea->hash == eb->hash, "same 32-bit hash");
+		CHECK_MSG(ea->hash == eb->hash, "same 32-bit hash");
 		/* insertion order decides which one the walk meets first */
-		CHECK(htab_insert(h, k ? eb : ea) == 0 && htab_insert(h, k ? ea : eb) == 0,
-		      "insert");
-		CHECK(htab_read(h, ka, 9, 0, vbuf, 16, &vlen) == 0 && vbuf[0] == 'A', "read a (%d)",
-		      k);
-		CHECK(htab_read(h, kb, 9, 0, vbuf, 16, &vlen) == 0 && vbuf[0] == 'B', "read b (%d)",
-		      k);
-		CHECK(htab_find(h, ka, 9) == ea && htab_find(h, kb, 9) == eb, "writer finds both");
+		CHECK_MSG(htab_insert(h, k ? eb : ea) == 0 && htab_insert(h, k ? ea : eb) == 0,
+			  "insert");
+		CHECK_MSG(htab_read(h, ka, 9, 0, vbuf, 16, &vlen) == 0 && vbuf[0] == 'A',
+			  "read a (%d)", k);
+		CHECK_MSG(htab_read(h, kb, 9, 0, vbuf, 16, &vlen) == 0 && vbuf[0] == 'B',
+			  "read b (%d)", k);
+		CHECK_MSG(htab_find(h, ka, 9) == ea && htab_find(h, kb, 9) == eb,
+			  "writer finds both");
 		htab_unlink(h, ea);
 		kv_free(ea);
-		CHECK(htab_read(h, ka, 9, 0, vbuf, 16, &vlen) == -ENOENT, "a gone, b still there");
-		CHECK(htab_read(h, kb, 9, 0, vbuf, 16, &vlen) == 0 && vbuf[0] == 'B', "read b");
+		CHECK_MSG(htab_read(h, ka, 9, 0, vbuf, 16, &vlen) == -ENOENT,
+			  "a gone, b still there");
+		CHECK_MSG(htab_read(h, kb, 9, 0, vbuf, 16, &vlen) == 0 && vbuf[0] == 'B', "read b");
 		htab_clear(h);
 	}
 }
@@ -716,35 +707,36 @@ static void test_rekey(void)
 
 		old = kv_new(KV_STRING, "src", 3, n, 0);
 		make_val(7, 7, n, (unsigned char *)kv_val(old));
-		CHECK(htab_insert(h, old) == 0, "insert src");
+		CHECK_MSG(htab_insert(h, old) == 0, "insert src");
 		live1 = ARENA_ALLOC_STATE->live_bytes;
 		/* abort path: a rekeyed copy dropped again must leave old intact */
 		abort_e = kv_new_rekey(old, "tmp", 3);
-		CHECK(abort_e != NULL, "rekey");
+		CHECK_MSG(abort_e != NULL, "rekey");
 		kv_free_keep_val(abort_e);
-		CHECK(ARENA_ALLOC_STATE->live_bytes == live1, "abort frees only the new entry");
+		CHECK_MSG(ARENA_ALLOC_STATE->live_bytes == live1, "abort frees only the new entry");
 		/* the real thing */
 		nw = k == 1 ? kv_new_rekey(old, longkey, sizeof(longkey))
 			    : kv_new_rekey(old, "dst", 3);
-		CHECK(nw && (nw->seq & 1) && nw->vlen == n, "rekeyed entry");
-		CHECK(k == 2 || kv_val(nw) == kv_val(old), "blob shared, not copied");
+		CHECK_MSG(nw && (nw->seq & 1) && nw->vlen == n, "rekeyed entry");
+		CHECK_MSG(k == 2 || kv_val(nw) == kv_val(old), "blob shared, not copied");
 		htab_unlink(h, old);
 		kv_free_keep_val(old);
-		CHECK(htab_insert(h, nw) == 0, "insert dst");
+		CHECK_MSG(htab_insert(h, nw) == 0, "insert dst");
 		make_val(7, 7, n, vbuf2);
-		CHECK(htab_read(h, "src", 3, 0, vbuf, sizeof(vbuf), &vlen) == -ENOENT, "src gone");
+		CHECK_MSG(htab_read(h, "src", 3, 0, vbuf, sizeof(vbuf), &vlen) == -ENOENT,
+			  "src gone");
 		if (k == 1)
-			CHECK(htab_read(h, longkey, sizeof(longkey), 0, vbuf, sizeof(vbuf),
-					&vlen) == 0 &&
-				  vlen == n && memcmp(vbuf, vbuf2, n) == 0,
-			      "long dst readable");
+			CHECK_MSG(htab_read(h, longkey, sizeof(longkey), 0, vbuf, sizeof(vbuf),
+					    &vlen) == 0 &&
+				      vlen == n && memcmp(vbuf, vbuf2, n) == 0,
+				  "long dst readable");
 		else
-			CHECK(htab_read(h, "dst", 3, 0, vbuf, sizeof(vbuf), &vlen) == 0 &&
-				  vlen == n && memcmp(vbuf, vbuf2, n) == 0,
-			      "dst readable");
+			CHECK_MSG(htab_read(h, "dst", 3, 0, vbuf, sizeof(vbuf), &vlen) == 0 &&
+				      vlen == n && memcmp(vbuf, vbuf2, n) == 0,
+				  "dst readable");
 		arena_alloc_check();
 		htab_clear(h);
-		CHECK(ARENA_ALLOC_STATE->live_bytes == live0, "nothing leaked (%d)", k);
+		CHECK_MSG(ARENA_ALLOC_STATE->live_bytes == live0, "nothing leaked (%d)", k);
 	}
 }
 
@@ -785,9 +777,9 @@ static void test_dirty_growth(void)
 		if (round == 0)
 			htab_clear(h); /* frees the arrays: the next growth reuses dirty pages */
 	}
-	CHECK(bad == 0, "%u keys wrong after growing onto dirty pages", bad);
-	CHECK(prep_seen > 0, "inserts ran while a dirty array was being zeroed (%llu)",
-	      (unsigned long long)prep_seen);
+	CHECK_MSG(bad == 0, "%u keys wrong after growing onto dirty pages", bad);
+	CHECK_MSG(prep_seen > 0, "inserts ran while a dirty array was being zeroed (%llu)",
+		  (unsigned long long)prep_seen);
 	htab_clear(h);
 	arena_alloc_check();
 }
@@ -809,28 +801,29 @@ static void test_detach(void)
 			htab_set_expire(h, htab_find(h, key, klen), NOW_NS * 1000);
 		}
 	}
-	CHECK(htab_is_rehashing(h) || htab_count(h) == 20000, "filled");
-	CHECK(htab_init(&grave, 0) == 0, "graveyard");
+	CHECK_MSG(htab_is_rehashing(h) || htab_count(h) == 20000, "filled");
+	CHECK_MSG(htab_init(&grave, 0) == 0, "graveyard");
 	htab_detach(h, &grave);
-	CHECK(htab_count(h) == 0 && htab_expires_count(h) == 0 && !htab_is_rehashing(h),
-	      "detached table is empty");
-	CHECK(htab_count(&grave) == 20000 && htab_expires_count(&grave) == 6667,
-	      "graveyard holds all");
-	CHECK(h->tag == 8, "tag stays");
+	CHECK_MSG(htab_count(h) == 0 && htab_expires_count(h) == 0 && !htab_is_rehashing(h),
+		  "detached table is empty");
+	CHECK_MSG(htab_count(&grave) == 20000 && htab_expires_count(&grave) == 6667,
+		  "graveyard holds all");
+	CHECK_MSG(h->tag == 8, "tag stays");
 	klen = make_key(5, key);
-	CHECK(htab_read(h, key, klen, 0, vbuf, sizeof(vbuf), &vlen) == -ENOENT, "gone for readers");
+	CHECK_MSG(htab_read(h, key, klen, 0, vbuf, sizeof(vbuf), &vlen) == -ENOENT,
+		  "gone for readers");
 	insert_id(h, 5);
 	e = htab_find(h, key, klen);
-	CHECK(e && e->db == 8, "the emptied table takes new keys");
+	CHECK_MSG(e && e->db == 8, "the emptied table takes new keys");
 	live1 = htab_buckets(&grave);
 	while (htab_clear_step(&grave, 100))
 		steps++;
 	/* each step frees 100 entries or visits 1000 empty buckets (plus a partial last one) */
-	CHECK(steps >= 150 && steps <= 20000 / 100 + live1 / 1000 + 2, "bounded steps: %llu",
-	      (unsigned long long)steps);
-	CHECK(htab_count(&grave) == 0 && htab_expires_count(&grave) == 0, "graveyard empty");
+	CHECK_MSG(steps >= 150 && steps <= 20000 / 100 + live1 / 1000 + 2, "bounded steps: %llu",
+		  (unsigned long long)steps);
+	CHECK_MSG(htab_count(&grave) == 0 && htab_expires_count(&grave) == 0, "graveyard empty");
 	htab_clear(h);
-	CHECK(ARENA_ALLOC_STATE->live_bytes == live0, "everything freed");
+	CHECK_MSG(ARENA_ALLOC_STATE->live_bytes == live0, "everything freed");
 	arena_alloc_check();
 }
 
@@ -842,7 +835,7 @@ static void test_full_arena(void)
 	char key[700];
 	__u64 live;
 
-	CHECK(arena_format(4ULL << 20) == 0, "format with a 4 MiB cap");
+	CHECK_MSG(arena_format(4ULL << 20) == 0, "format with a 4 MiB cap");
 	for (id = 0; id < 1000000; id++) {
 		__u32 klen = make_key(id, key);
 		struct kv_entry *e = kv_new(KV_STRING, key, klen, 40 + id % 300, 0);
@@ -856,12 +849,13 @@ static void test_full_arena(void)
 		}
 		n++;
 	}
-	CHECK(n > 1000 && id < 1000000, "filled the arena with %u keys", n);
+	CHECK_MSG(n > 1000 && id < 1000000, "filled the arena with %u keys", n);
 	live = ARENA_ALLOC_STATE->live_bytes;
-	CHECK(kv_new(KV_STRING, "x", 1, 5000, 0) == NULL, "kv_new on a full arena");
-	CHECK(kv_new(KV_STRING, key, 600, 100000, 0) == NULL, "kv_new with blobs on a full arena");
-	CHECK(ARENA_ALLOC_STATE->live_bytes == live, "failed kv_new leaves nothing allocated");
-	CHECK(htab_count(h) == n, "count %llu", (unsigned long long)htab_count(h));
+	CHECK_MSG(kv_new(KV_STRING, "x", 1, 5000, 0) == NULL, "kv_new on a full arena");
+	CHECK_MSG(kv_new(KV_STRING, key, 600, 100000, 0) == NULL,
+		  "kv_new with blobs on a full arena");
+	CHECK_MSG(ARENA_ALLOC_STATE->live_bytes == live, "failed kv_new leaves nothing allocated");
+	CHECK_MSG(htab_count(h) == n, "count %llu", (unsigned long long)htab_count(h));
 	for (id = 0; id < n; id++) {
 		__u32 klen = make_key(id, key), vlen;
 
@@ -870,7 +864,7 @@ static void test_full_arena(void)
 		    vlen != 40 + id % 300 || memcmp(vbuf, vbuf2, vlen))
 			bad++;
 	}
-	CHECK(bad == 0, "%u keys lost or damaged when the arena filled", bad);
+	CHECK_MSG(bad == 0, "%u keys lost or damaged when the arena filled", bad);
 	arena_alloc_check();
 	for (id = 0; id < n; id += 2) {
 		__u32 klen = make_key(id, key);
@@ -882,11 +876,11 @@ static void test_full_arena(void)
 	{
 		struct kv_entry *x = kv_new(KV_STRING, "x", 1, 100, 0);
 
-		CHECK(x != NULL, "room again after deletes");
+		CHECK_MSG(x != NULL, "room again after deletes");
 		kv_free(x);
 	}
 	arena_alloc_check();
-	CHECK(arena_format(0) == 0, "format without a cap");
+	CHECK_MSG(arena_format(0) == 0, "format without a cap");
 }
 
 /* ---- concurrency --------------------------------------------------------------------------- */
@@ -1001,7 +995,7 @@ static void cc_set(__u32 id, __u32 ver, __u64 *s)
 	struct kv_entry *e = kv_new(KV_STRING, key, klen, vlen, vlen + (__u32)(rng_next(s) % 64));
 
 	if (!e) {
-		CHECK(0, "kv_new failed");
+		CHECK_MSG(0, "kv_new failed");
 		return;
 	}
 	cc_make(id, ver, vlen, (unsigned char *)kv_val(e));
@@ -1009,7 +1003,7 @@ static void cc_set(__u32 id, __u32 ver, __u64 *s)
 		htab_replace(cc_h, old, e);
 		kv_free(old);
 	} else {
-		CHECK(htab_insert(cc_h, e) == 0, "insert");
+		CHECK_MSG(htab_insert(cc_h, e) == 0, "insert");
 	}
 }
 
@@ -1029,7 +1023,7 @@ static void test_concurrency(double seconds)
 	cc_stop = 0;
 	for (i = 0; i < CC_READERS; i++) {
 		st[i].seed = 1000 + i;
-		CHECK(pthread_create(&th[i], NULL, cc_reader, &st[i]) == 0, "pthread_create");
+		CHECK_MSG(pthread_create(&th[i], NULL, cc_reader, &st[i]) == 0, "pthread_create");
 	}
 	t_end = now_s() + seconds;
 	while (now_s() < t_end) {
@@ -1106,15 +1100,17 @@ static void test_concurrency(double seconds)
 		       (unsigned long long)miss, (unsigned long long)again,
 		       100.0 * again / (hits + miss + again + 1), (unsigned long long)ch,
 		       (unsigned long long)torn, (unsigned long long)fm);
-		CHECK(torn == 0, "%llu torn or foreign values returned", (unsigned long long)torn);
-		CHECK(fm == 0, "%llu never-deleted keys reported missing", (unsigned long long)fm);
-		CHECK(other == 0, "%llu unexpected reader errors", (unsigned long long)other);
-		CHECK(hits > 10000, "readers got hits (%llu)", (unsigned long long)hits);
-		CHECK(ch > 100, "chunked reads completed (%llu)", (unsigned long long)ch);
-		CHECK(resizes >= 4, "the table resized under the readers (%llu)",
-		      (unsigned long long)resizes);
-		CHECK(rehash_ops > 1000, "writes during rehash (%llu)",
-		      (unsigned long long)rehash_ops);
+		CHECK_MSG(torn == 0, "%llu torn or foreign values returned",
+			  (unsigned long long)torn);
+		CHECK_MSG(fm == 0, "%llu never-deleted keys reported missing",
+			  (unsigned long long)fm);
+		CHECK_MSG(other == 0, "%llu unexpected reader errors", (unsigned long long)other);
+		CHECK_MSG(hits > 10000, "readers got hits (%llu)", (unsigned long long)hits);
+		CHECK_MSG(ch > 100, "chunked reads completed (%llu)", (unsigned long long)ch);
+		CHECK_MSG(resizes >= 4, "the table resized under the readers (%llu)",
+			  (unsigned long long)resizes);
+		CHECK_MSG(rehash_ops > 1000, "writes during rehash (%llu)",
+			  (unsigned long long)rehash_ops);
 	}
 	htab_clear(cc_h);
 	arena_alloc_check();
@@ -1129,22 +1125,23 @@ int main(int argc, char **argv)
 		fprintf(stderr, "arena_map_anon: %s\n", strerror(-err));
 		return 1;
 	}
-	CHECK(arena_format(0) == 0, "format");
+	CHECK_MSG(arena_format(0) == 0, "format");
 	for (int i = 0; i < ARENA_MAX_DBS; i++)
-		CHECK(ARENA_HDR->db[i].tag == i && htab_count(&ARENA_HDR->db[i]) == 0, "db %d", i);
-	CHECK(htab_hash("", 0) == xxh64("", 0, HTAB_SEED), "htab_hash is xxh64 with HTAB_SEED");
+		CHECK_MSG(ARENA_HDR->db[i].tag == i && htab_count(&ARENA_HDR->db[i]) == 0, "db %d",
+			  i);
+	CHECK_MSG(htab_hash("", 0) == xxh64("", 0, HTAB_SEED), "htab_hash is xxh64 with HTAB_SEED");
 	{
 		/* keyspace write seqcount: a read overlapping a write is refused */
 		__u64 s0 = arena_wseq_read_begin(), s1;
 
-		CHECK(!(s0 & 1) && !arena_wseq_read_retry(s0), "wseq even and stable at rest");
+		CHECK_MSG(!(s0 & 1) && !arena_wseq_read_retry(s0), "wseq even and stable at rest");
 		arena_wseq_write_begin();
 		s1 = arena_wseq_read_begin();
-		CHECK((s1 & 1) && arena_wseq_read_retry(s1),
-		      "a read starting in a write is refused");
+		CHECK_MSG((s1 & 1) && arena_wseq_read_retry(s1),
+			  "a read starting in a write is refused");
 		arena_wseq_write_end();
-		CHECK(arena_wseq_read_retry(s0), "a read spanning a write is refused");
-		CHECK(!arena_wseq_read_retry(arena_wseq_read_begin()), "stable again");
+		CHECK_MSG(arena_wseq_read_retry(s0), "a read spanning a write is refused");
+		CHECK_MSG(!arena_wseq_read_retry(arena_wseq_read_begin()), "stable again");
 	}
 	test_memory();
 	test_model();
@@ -1160,7 +1157,7 @@ int main(int argc, char **argv)
 	test_full_arena();
 	test_concurrency(cc_seconds);
 	arena_alloc_check();
-	CHECK(arena_unmap() == 0, "unmap");
-	printf("test_index_htab: %d passed, %d failed\n", n_pass, n_fail);
-	return n_fail ? 1 : 0;
+	CHECK_MSG(arena_unmap() == 0, "unmap");
+	printf("test_index_htab: ");
+	return ut_done();
 }

@@ -35,22 +35,7 @@
 #undef XXH64_BOUNDED
 #undef ARENAKV_XXHASH_H
 #include "xxhash.h" /* xxh64() under test, and the XXH64() prototype of libxxhash */
-
-static int n_pass, n_fail;
-
-#define CHECK(cond, ...)                                                                           \
-	do {                                                                                       \
-		if (cond) {                                                                        \
-			n_pass++;                                                                  \
-		} else {                                                                           \
-			n_fail++;                                                                  \
-			if (n_fail < 20) {                                                         \
-				fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);               \
-				fprintf(stderr, __VA_ARGS__);                                      \
-				fputc('\n', stderr);                                               \
-			}                                                                          \
-		}                                                                                  \
-	} while (0)
+#include "unit/unit_test.h"
 
 static __u64 rng_state = 0x123456789abcdefULL;
 
@@ -84,15 +69,15 @@ int main(void)
 				__u64 want = XXH64(p, len, seeds[s]);
 				__u64 got = xxh64(p, len, seeds[s]);
 
-				CHECK(want == got, "len %zu seed %llx align %zu: %llx != %llx", len,
-				      (unsigned long long)seeds[s], a * 3, (unsigned long long)got,
-				      (unsigned long long)want);
+				CHECK_MSG(want == got, "len %zu seed %llx align %zu: %llx != %llx",
+					  len, (unsigned long long)seeds[s], a * 3,
+					  (unsigned long long)got, (unsigned long long)want);
 				exact_checks++;
 				if (len <= XXH64_BPF_MAX_LEN) {
 					got = bpf_xxh64(p, len, seeds[s]);
-					CHECK(want == got,
-					      "BPF flavour: len %zu seed %llx align %zu", len,
-					      (unsigned long long)seeds[s], a * 3);
+					CHECK_MSG(want == got,
+						  "BPF flavour: len %zu seed %llx align %zu", len,
+						  (unsigned long long)seeds[s], a * 3);
 					exact_checks++;
 				}
 			}
@@ -101,8 +86,8 @@ int main(void)
 	for (int pat = 0; pat < 2; pat++) {
 		memset(buf, pat ? 0xff : 0, sizeof(buf));
 		for (len = 0; len <= 300; len++)
-			CHECK(XXH64(buf, len, 7) == xxh64(buf, len, 7), "pattern %d len %zu", pat,
-			      len);
+			CHECK_MSG(XXH64(buf, len, 7) == xxh64(buf, len, 7), "pattern %d len %zu",
+				  pat, len);
 	}
 
 	/* random lengths with random data and random seeds */
@@ -112,7 +97,7 @@ int main(void)
 		len = rng() % MAXLEN;
 		for (size_t j = 0; j < len; j++)
 			buf[j] = (__u8)rng();
-		CHECK(XXH64(buf, len, seed) == xxh64(buf, len, seed), "random len %zu", len);
+		CHECK_MSG(XXH64(buf, len, seed) == xxh64(buf, len, seed), "random len %zu", len);
 	}
 
 	/* a few large inputs: the user-space variant must take any length */
@@ -120,25 +105,24 @@ int main(void)
 		size_t big = (32u << 20) + 13; /* 32 MiB + a tail of every kind */
 		__u8 *p = malloc(big);
 
-		CHECK(p != NULL, "malloc");
+		CHECK_MSG(p != NULL, "malloc");
 		if (p) {
 			for (size_t j = 0; j < big; j++)
 				p[j] = (__u8)(j * 131 + (j >> 9));
-			CHECK(XXH64(p, big, 3) == xxh64(p, big, 3), "32 MiB input");
-			CHECK(XXH64(p + 1, big - 7, 0) == xxh64(p + 1, big - 7, 0),
-			      "32 MiB, misaligned");
+			CHECK_MSG(XXH64(p, big, 3) == xxh64(p, big, 3), "32 MiB input");
+			CHECK_MSG(XXH64(p + 1, big - 7, 0) == xxh64(p + 1, big - 7, 0),
+				  "32 MiB, misaligned");
 			free(p);
 		}
 	}
 
 	/* the BPF flavour clamps: a longer input hashes like its first XXH64_BPF_MAX_LEN bytes */
-	CHECK(bpf_xxh64(buf, XXH64_BPF_MAX_LEN + 100, 5) == XXH64(buf, XXH64_BPF_MAX_LEN, 5),
-	      "BPF flavour clamps to XXH64_BPF_MAX_LEN");
+	CHECK_MSG(bpf_xxh64(buf, XXH64_BPF_MAX_LEN + 100, 5) == XXH64(buf, XXH64_BPF_MAX_LEN, 5),
+		  "BPF flavour clamps to XXH64_BPF_MAX_LEN");
 
 	/* known answer, independent of libxxhash: XXH64("", 0) */
-	CHECK(xxh64("", 0, 0) == 0xEF46DB3751D8E999ULL, "XXH64 of empty input");
+	CHECK_MSG(xxh64("", 0, 0) == 0xEF46DB3751D8E999ULL, "XXH64 of empty input");
 
-	printf("test_index_xxhash: %lu exact comparisons; %d passed, %d failed\n", exact_checks,
-	       n_pass, n_fail);
-	return n_fail ? 1 : 0;
+	printf("test_index_xxhash: %lu exact comparisons; ", exact_checks);
+	return ut_done();
 }

@@ -29,21 +29,7 @@
 #include "arena_mem.h"
 #include "layout.h"
 #include "zset.h"
-
-static int n_pass, n_fail;
-
-#define CHECK(cond, ...)                                                                           \
-	do {                                                                                       \
-		if (cond) {                                                                        \
-			__atomic_fetch_add(&n_pass, 1, __ATOMIC_RELAXED);                          \
-		} else {                                                                           \
-			if (__atomic_fetch_add(&n_fail, 1, __ATOMIC_RELAXED) < 30) {               \
-				fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);    \
-				fprintf(stderr, __VA_ARGS__);                                      \
-				fputc('\n', stderr);                                               \
-			}                                                                          \
-		}                                                                                  \
-	} while (0)
+#include "unit/unit_test.h"
 
 static __u64 rng_state = 0x243f6a8885a308d3ULL;
 
@@ -175,15 +161,16 @@ static void compare_full(struct zset *z, const char *what)
 	int i, bad = 0;
 
 	zset_check(z);
-	CHECK(zset_card(z) == (__u64)nmodel, "%s: card %llu vs %d", what,
-	      (unsigned long long)zset_card(z), nmodel);
+	CHECK_MSG(zset_card(z) == (__u64)nmodel, "%s: card %llu vs %d", what,
+		  (unsigned long long)zset_card(z), nmodel);
 	for (i = 0, n = zset_first(z); n && i < nmodel; i++, n = zset_next(n))
 		bad += !node_is(n, &model[i]);
-	CHECK(!bad && i == nmodel && !n, "%s: forward contents (%d bad, %d seen)", what, bad, i);
+	CHECK_MSG(!bad && i == nmodel && !n, "%s: forward contents (%d bad, %d seen)", what, bad,
+		  i);
 	bad = 0;
 	for (i = nmodel - 1, n = zset_last(z); n && i >= 0; i--, n = zset_prev(n))
 		bad += !node_is(n, &model[i]);
-	CHECK(!bad && i == -1 && !n, "%s: backward contents", what);
+	CHECK_MSG(!bad && i == -1 && !n, "%s: backward contents", what);
 }
 
 /* Ranks, scores and rank lookups of every model member, writer and reader side. */
@@ -210,9 +197,9 @@ static void compare_ranks(struct zset *z, const char *what)
 		if (zset_read_score(z, m->b, m->len, &sbits) || memcmp(&sbits, &model[i].score, 8))
 			rbad++;
 	}
-	CHECK(!bad, "%s: %d writer rank/score mismatches", what, bad);
-	CHECK(!rbad, "%s: %d reader rank/score mismatches", what, rbad);
-	CHECK(zset_node_by_rank(z, nmodel) == NULL, "%s: rank past the end", what);
+	CHECK_MSG(!bad, "%s: %d writer rank/score mismatches", what, bad);
+	CHECK_MSG(!rbad, "%s: %d reader rank/score mismatches", what, rbad);
+	CHECK_MSG(zset_node_by_rank(z, nmodel) == NULL, "%s: rank past the end", what);
 	/* absent members: writer and reader agree it is absent */
 	for (int id = 0; id < POOL; id += 17) {
 		__u64 r, sb;
@@ -220,10 +207,10 @@ static void compare_ranks(struct zset *z, const char *what)
 
 		if (model_find(id) >= 0)
 			continue;
-		CHECK(zset_score(z, pool[id].b, pool[id].len, &sc) == -ENOENT &&
-			  zset_read_score(z, pool[id].b, pool[id].len, &sb) == -ENOENT &&
-			  zset_read_rank(z, pool[id].b, pool[id].len, 0, &r, &sb) == -ENOENT,
-		      "%s: absent member %d", what, id);
+		CHECK_MSG(zset_score(z, pool[id].b, pool[id].len, &sc) == -ENOENT &&
+			      zset_read_score(z, pool[id].b, pool[id].len, &sb) == -ENOENT &&
+			      zset_read_rank(z, pool[id].b, pool[id].len, 0, &r, &sb) == -ENOENT,
+			  "%s: absent member %d", what, id);
 	}
 }
 
@@ -292,7 +279,7 @@ static void compare_ranges(struct zset *z, const char *what)
 		else
 			bad += !f || !l || !node_is(f, &model[fi]) || !node_is(l, &model[li]);
 	}
-	CHECK(!bad, "%s: %d score range mismatches", what, bad);
+	CHECK_MSG(!bad, "%s: %d score range mismatches", what, bad);
 
 	/* lex ranges: meaningful on equal scores, so check a zset whose scores all tie */
 	bad = 0;
@@ -319,14 +306,14 @@ static void compare_ranges(struct zset *z, const char *what)
 				bad++;
 		}
 	}
-	CHECK(!bad, "%s: %d reader range-by-rank mismatches", what, bad);
+	CHECK_MSG(!bad, "%s: %d reader range-by-rank mismatches", what, bad);
 	{
 		struct zset_read_item items[2];
 		__u32 n, seq;
 
 		if (nmodel >= 3)
-			CHECK(zset_read_range_by_rank(z, 0, 3, 0, items, 2, &n, &seq) == -E2BIG,
-			      "%s: more items than room is -E2BIG", what);
+			CHECK_MSG(zset_read_range_by_rank(z, 0, 3, 0, items, 2, &n, &seq) == -E2BIG,
+				  "%s: more items than room is -E2BIG", what);
 	}
 }
 
@@ -335,13 +322,13 @@ static void test_lex(void)
 	struct zset *z = zset_new();
 	int bad = 0, out;
 
-	CHECK(z != NULL, "zset_new");
+	CHECK_MSG(z != NULL, "zset_new");
 	nmodel = 0;
 	for (int i = 0; i < POOL; i++)
 		if (rng() % 2) {
-			CHECK(zset_add(z, pool[i].b, pool[i].len, 1.5, 0, &out, NULL) == 0 &&
-				  out == ZSET_ADDED,
-			      "add %d", i);
+			CHECK_MSG(zset_add(z, pool[i].b, pool[i].len, 1.5, 0, &out, NULL) == 0 &&
+				      out == ZSET_ADDED,
+				  "add %d", i);
 			model[nmodel].score = 1.5;
 			model[nmodel++].id = i;
 		}
@@ -375,12 +362,12 @@ static void test_lex(void)
 					expect++;
 				}
 			zset_delete_range_by_lex(z, &r, &removed);
-			CHECK(removed == expect, "lex delete removed %llu, want %llu",
-			      (unsigned long long)removed, (unsigned long long)expect);
+			CHECK_MSG(removed == expect, "lex delete removed %llu, want %llu",
+				  (unsigned long long)removed, (unsigned long long)expect);
 			compare_full(z, "lex delete");
 		}
 	}
-	CHECK(!bad, "%d lex range mismatches", bad);
+	CHECK_MSG(!bad, "%d lex range mismatches", bad);
 	compare_ranks(z, "lex");
 	zset_free(z);
 }
@@ -419,10 +406,10 @@ static void one_op(struct zset *z)
 		err = zset_add(z, m->b, m->len, sc, flags, &out, &ns);
 		if (i < 0) {
 			if (flags & ZSET_ADD_XX) {
-				CHECK(!err && out == ZSET_NOP, "XX on absent");
+				CHECK_MSG(!err && out == ZSET_NOP, "XX on absent");
 				return;
 			}
-			CHECK(!err && out == ZSET_ADDED && ns == sc, "add new");
+			CHECK_MSG(!err && out == ZSET_ADDED && ns == sc, "add new");
 			model[nmodel].score = sc;
 			model[nmodel++].id = id;
 			model_sort();
@@ -430,32 +417,32 @@ static void one_op(struct zset *z)
 		}
 		want = model[i].score;
 		if (flags & ZSET_ADD_NX) {
-			CHECK(!err && out == ZSET_NOP && ns == want, "NX on present");
+			CHECK_MSG(!err && out == ZSET_NOP && ns == want, "NX on present");
 			return;
 		}
 		if (flags & ZSET_ADD_INCR) {
 			if (isnan(sc + want)) {
-				CHECK(err == -EDOM && out == ZSET_NOP, "INCR to NaN refused");
+				CHECK_MSG(err == -EDOM && out == ZSET_NOP, "INCR to NaN refused");
 				return;
 			}
 			sc += want;
 		}
 		if (((flags & ZSET_ADD_GT) && sc <= want) ||
 		    ((flags & ZSET_ADD_LT) && sc >= want)) {
-			CHECK(!err && out == ZSET_NOP && ns == want, "GT/LT refused");
+			CHECK_MSG(!err && out == ZSET_NOP && ns == want, "GT/LT refused");
 			return;
 		}
-		CHECK(!err && ns == sc, "update");
+		CHECK_MSG(!err && ns == sc, "update");
 		if (sc != want) {
-			CHECK(out == ZSET_UPDATED, "updated");
+			CHECK_MSG(out == ZSET_UPDATED, "updated");
 			model[i].score = sc;
 			model_sort();
 		} else {
-			CHECK(out == ZSET_NOP, "same score is a no-op");
+			CHECK_MSG(out == ZSET_NOP, "same score is a no-op");
 		}
 	} else if (op < 80) {
 		err = zset_rem(z, m->b, m->len);
-		CHECK(err == (i < 0 ? -ENOENT : 0), "rem %d", id);
+		CHECK_MSG(err == (i < 0 ? -ENOENT : 0), "rem %d", id);
 		if (i >= 0)
 			model_remove_at(i);
 	} else if (op < 86) {
@@ -469,15 +456,15 @@ static void one_op(struct zset *z)
 				expect++;
 			}
 		zset_delete_range_by_score(z, &r, &removed);
-		CHECK(removed == expect, "score range delete %llu vs %llu",
-		      (unsigned long long)removed, (unsigned long long)expect);
+		CHECK_MSG(removed == expect, "score range delete %llu vs %llu",
+			  (unsigned long long)removed, (unsigned long long)expect);
 	} else if (op < 90 && nmodel) {
 		__u64 a = rng() % nmodel, b = a + rng() % 10, removed;
 
 		if (b >= (__u64)nmodel)
 			b = nmodel - 1;
 		zset_delete_range_by_rank(z, a, b, &removed);
-		CHECK(removed == b - a + 1, "rank range delete");
+		CHECK_MSG(removed == b - a + 1, "rank range delete");
 		for (__u64 k = a; k <= b; k++)
 			model_remove_at((int)a);
 	} else {
@@ -489,7 +476,7 @@ static void one_op(struct zset *z)
 			return;
 		sc += rng() % 2 ? 1e-9 : 3;
 		err = zset_add(z, m->b, m->len, sc, 0, &out, &ns);
-		CHECK(!err && out == ZSET_UPDATED, "small update");
+		CHECK_MSG(!err && out == ZSET_UPDATED, "small update");
 		model[i].score = sc;
 		model_sort();
 	}
@@ -500,7 +487,7 @@ static void test_model(void)
 	struct zset *z = zset_new();
 	__u64 used0;
 
-	CHECK(z != NULL, "zset_new");
+	CHECK_MSG(z != NULL, "zset_new");
 	used0 = arena_used_bytes();
 	nmodel = 0;
 	for (int batch = 0; batch < 120; batch++) {
@@ -516,16 +503,16 @@ static void test_model(void)
 			compare_ranges(z, what);
 		}
 	}
-	CHECK(zset_mem_usage(z) > arena_usable_size(z), "mem usage counts nodes");
+	CHECK_MSG(zset_mem_usage(z) > arena_usable_size(z), "mem usage counts nodes");
 	{
 		int out;
 		double ns;
 
-		CHECK(zset_add(z, "x", 1, NAN, 0, &out, &ns) == -EINVAL, "NaN refused");
+		CHECK_MSG(zset_add(z, "x", 1, NAN, 0, &out, &ns) == -EINVAL, "NaN refused");
 		zset_add(z, "x", 1, INFINITY, 0, &out, &ns);
-		CHECK(zset_add(z, "x", 1, -INFINITY, ZSET_ADD_INCR, &out, &ns) == -EDOM &&
-			  zset_score(z, "x", 1, &ns) == 0 && ns == INFINITY,
-		      "inf + -inf refused, score kept");
+		CHECK_MSG(zset_add(z, "x", 1, -INFINITY, ZSET_ADD_INCR, &out, &ns) == -EDOM &&
+			      zset_score(z, "x", 1, &ns) == 0 && ns == INFINITY,
+			  "inf + -inf refused, score kept");
 	}
 	(void)used0;
 	zset_free(z);
@@ -542,20 +529,22 @@ static void test_levels_and_free(void)
 	for (__u64 i = 0; i < total; i++) {
 		int len = snprintf(b, sizeof(b), "k%llu", (unsigned long long)i);
 
-		CHECK(zset_add(z, b, len, (double)(i * 7919 % total), 0, &out, NULL) == 0, "add");
+		CHECK_MSG(zset_add(z, b, len, (double)(i * 7919 % total), 0, &out, NULL) == 0,
+			  "add");
 	}
 	zset_check(z);
 	for (n = zset_first(z); n; n = zset_next(n))
 		n2 += zset_node_of(n)->level >= 2;
-	CHECK(n2 > total * 22 / 100 && n2 < total * 28 / 100, "p = 1/4: %llu of %llu at level >= 2",
-	      (unsigned long long)n2, (unsigned long long)total);
-	CHECK(z->level >= 5 && z->level <= 14, "top level %u for 20000 members", z->level);
+	CHECK_MSG(n2 > total * 22 / 100 && n2 < total * 28 / 100,
+		  "p = 1/4: %llu of %llu at level >= 2", (unsigned long long)n2,
+		  (unsigned long long)total);
+	CHECK_MSG(z->level >= 5 && z->level <= 14, "top level %u for 20000 members", z->level);
 	printf("memory: %llu arena bytes for %llu members (%.1f per member)\n",
 	       (unsigned long long)zset_mem_usage(z), (unsigned long long)total,
 	       (double)zset_mem_usage(z) / (double)total);
 	zset_free(z);
-	CHECK(arena_used_bytes() == used0, "free returns every byte (%llu vs %llu)",
-	      (unsigned long long)arena_used_bytes(), (unsigned long long)used0);
+	CHECK_MSG(arena_used_bytes() == used0, "free returns every byte (%llu vs %llu)",
+		  (unsigned long long)arena_used_bytes(), (unsigned long long)used0);
 }
 
 /* ---- concurrency ----------------------------------------------------------------------------- */
@@ -670,13 +659,13 @@ static void test_concurrency(double seconds)
 	int out, l;
 
 	cc_z = zset_new();
-	CHECK(cc_z != NULL, "zset_new");
+	CHECK_MSG(cc_z != NULL, "zset_new");
 	for (int i = 0; i < CC_FIXED; i++) {
 		l = snprintf(b, sizeof(b), "f%d", i);
-		CHECK(zset_add(cc_z, b, l, i, 0, &out, NULL) == 0, "fixed");
+		CHECK_MSG(zset_add(cc_z, b, l, i, 0, &out, NULL) == 0, "fixed");
 	}
 	for (int i = 0; i < CC_READERS; i++)
-		CHECK(pthread_create(&th[i], NULL, cc_reader, &st[i]) == 0, "pthread_create");
+		CHECK_MSG(pthread_create(&th[i], NULL, cc_reader, &st[i]) == 0, "pthread_create");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		__u64 r = rng(), i = r % CC_CHURN, k = (r >> 16) % 100;
@@ -710,8 +699,8 @@ static void test_concurrency(double seconds)
 	printf("concurrency: %llu writes, %llu reader hits, %llu in doubt, %llu wrong\n",
 	       (unsigned long long)ops, (unsigned long long)hits, (unsigned long long)doubt,
 	       (unsigned long long)wrong);
-	CHECK(wrong == 0, "%llu wrong reader answers", (unsigned long long)wrong);
-	CHECK(hits > 1000, "readers got answers (%llu)", (unsigned long long)hits);
+	CHECK_MSG(wrong == 0, "%llu wrong reader answers", (unsigned long long)wrong);
+	CHECK_MSG(hits > 1000, "readers got answers (%llu)", (unsigned long long)hits);
 	zset_free(cc_z);
 }
 
@@ -794,17 +783,18 @@ static void test_fmt_score(void)
 	}
 	printf("fmt_score: %llu of %llu values formatted, %llu differ from %%.17g\n",
 	       (unsigned long long)formatted, (unsigned long long)n, (unsigned long long)bad);
-	CHECK(bad == 0, "%llu scores formatted unlike %%.17g", (unsigned long long)bad);
-	CHECK(nint > n / 10, "the integer subset covers integers (%llu)", (unsigned long long)nint);
-	CHECK(formatted > n / 3, "most integer/dyadic scores are formatted (%llu of %llu)",
-	      (unsigned long long)formatted, (unsigned long long)n);
+	CHECK_MSG(bad == 0, "%llu scores formatted unlike %%.17g", (unsigned long long)bad);
+	CHECK_MSG(nint > n / 10, "the integer subset covers integers (%llu)",
+		  (unsigned long long)nint);
+	CHECK_MSG(formatted > n / 3, "most integer/dyadic scores are formatted (%llu of %llu)",
+		  (unsigned long long)formatted, (unsigned long long)n);
 	{
 		char b[ZSET_SCORE_STR_MAX];
 		double v = 0.1;
 		__u64 bits;
 
 		memcpy(&bits, &v, 8);
-		CHECK(zset_fmt_score(bits, b) == 0, "0.1 is passed up (not exact in binary)");
+		CHECK_MSG(zset_fmt_score(bits, b) == 0, "0.1 is passed up (not exact in binary)");
 	}
 }
 
@@ -830,20 +820,21 @@ static void test_read_key(void)
 	__u64 sb;
 	int out;
 
-	CHECK(z && zset_add(z, "a", 1, 2.5, 0, &out, NULL) == 0, "zset");
+	CHECK_MSG(z && zset_add(z, "a", 1, 2.5, 0, &out, NULL) == 0, "zset");
 	e = kv_new(KV_ZSET, "zkey", 4, 8, 0);
 	memcpy(kv_val(e), &z, 8);
-	CHECK(htab_insert(h, e) == 0, "insert zkey");
+	CHECK_MSG(htab_insert(h, e) == 0, "insert zkey");
 	s = kv_new(KV_STRING, "str", 3, 1, 0);
-	CHECK(s && htab_insert(h, s) == 0, "insert str");
-	CHECK(zset_read_key(h, "zkey", 4, 1, &re, &seq, &rz) == 0 && re == e && rz == z &&
-		  !kv_read_retry(re, seq),
-	      "read_key finds the zset");
-	CHECK(zset_read_score(rz, "a", 1, &sb) == 0 && sb == 0x4004000000000000ULL, "its score");
-	CHECK(zset_read_key(h, "str", 3, 1, &re, &seq, &rz) == -EINVAL, "other type");
-	CHECK(zset_read_key(h, "nope", 4, 1, &re, &seq, &rz) == -ENOENT, "absent");
+	CHECK_MSG(s && htab_insert(h, s) == 0, "insert str");
+	CHECK_MSG(zset_read_key(h, "zkey", 4, 1, &re, &seq, &rz) == 0 && re == e && rz == z &&
+		      !kv_read_retry(re, seq),
+		  "read_key finds the zset");
+	CHECK_MSG(zset_read_score(rz, "a", 1, &sb) == 0 && sb == 0x4004000000000000ULL,
+		  "its score");
+	CHECK_MSG(zset_read_key(h, "str", 3, 1, &re, &seq, &rz) == -EINVAL, "other type");
+	CHECK_MSG(zset_read_key(h, "nope", 4, 1, &re, &seq, &rz) == -ENOENT, "absent");
 	htab_set_expire(h, e, 100);
-	CHECK(zset_read_key(h, "zkey", 4, 200, &re, &seq, &rz) == -ENOENT, "expired");
+	CHECK_MSG(zset_read_key(h, "zkey", 4, 200, &re, &seq, &rz) == -ENOENT, "expired");
 	htab_set_expire(h, e, 0);
 	/* a long key: stored out of line */
 	memset(lk, 'L', sizeof(lk));
@@ -852,16 +843,16 @@ static void test_read_key(void)
 		struct kv_entry *e2 = kv_new(KV_ZSET, lk, sizeof(lk), 8, 0);
 
 		memcpy(kv_val(e2), &z2, 8);
-		CHECK(htab_insert(h, e2) == 0, "insert long");
-		CHECK(zset_read_key(h, lk, sizeof(lk), 1, &re, &seq, &rz) == 0 && rz == z2,
-		      "long key");
+		CHECK_MSG(htab_insert(h, e2) == 0, "insert long");
+		CHECK_MSG(zset_read_key(h, lk, sizeof(lk), 1, &re, &seq, &rz) == 0 && rz == z2,
+			  "long key");
 		htab_unlink(h, e2);
 		drop_key(e2, z2);
 	}
-	CHECK(zset_read_key(h, "zkey", 4, 1, &re, &seq, &rz) == 0, "before delete");
+	CHECK_MSG(zset_read_key(h, "zkey", 4, 1, &re, &seq, &rz) == 0, "before delete");
 	htab_unlink(h, e);
 	drop_key(e, z);
-	CHECK(kv_read_retry(re, seq), "a reader that found the key sees it was deleted");
+	CHECK_MSG(kv_read_retry(re, seq), "a reader that found the key sees it was deleted");
 	htab_unlink(h, s);
 	kv_free(s);
 }
@@ -875,9 +866,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "arena_map_anon: %s\n", strerror(-err));
 		return 1;
 	}
-	CHECK(arena_format(0) == 0, "format");
-	CHECK(zset_score_key(0x8000000000000000ULL) == zset_score_key(0),
-	      "-0.0 and 0.0 have one key");
+	CHECK_MSG(arena_format(0) == 0, "format");
+	CHECK_MSG(zset_score_key(0x8000000000000000ULL) == zset_score_key(0),
+		  "-0.0 and 0.0 have one key");
 	{
 		double v[] = {-INFINITY, -1e300, -2.5, -1e-300, 0.0, 1e-300, 3.0, 1e300, INFINITY};
 		int ok = 1;
@@ -889,7 +880,7 @@ int main(int argc, char **argv)
 			memcpy(&b, &v[i + 1], 8);
 			ok &= zset_score_key(a) < zset_score_key(b);
 		}
-		CHECK(ok, "score keys keep the order of doubles");
+		CHECK_MSG(ok, "score keys keep the order of doubles");
 	}
 	test_fmt_score();
 	make_pool();
@@ -899,7 +890,7 @@ int main(int argc, char **argv)
 	test_read_key();
 	test_concurrency(cc_seconds);
 	arena_alloc_check();
-	CHECK(arena_unmap() == 0, "unmap");
-	printf("test_index_zset: %d passed, %d failed\n", n_pass, n_fail);
-	return n_fail ? 1 : 0;
+	CHECK_MSG(arena_unmap() == 0, "unmap");
+	printf("test_index_zset: ");
+	return ut_done();
 }

@@ -27,83 +27,20 @@
 #include "reply.h"
 #include "resp.h"
 #include "server.h"
-
-static int failures;
-
-/* Dispatch like conn.c: reject (and flag MULTI) unknown/arity, queue or call. Returns reply. */
-static const char *run(struct client *c, const char *line)
-{
-	static char *out;
-	static size_t outcap;
-	char *scratch = malloc(strlen(line) + 1);
-	struct arg *argv = NULL;
-	int cap = 0, argc = 0;
-	size_t n;
-
-	if (!scratch || resp_split_args(line, strlen(line), scratch, &argv, &cap, &argc) ||
-	    argc < 1) {
-		fprintf(stderr, "cannot split: %s\n", line);
-		exit(1);
-	}
-	c->argc = argc;
-	c->argv = argv;
-	c->cmd = command_lookup(argv[0].ptr, argv[0].len);
-	if (!c->cmd) {
-		multi_flag_transaction(c);
-		reply_unknown_command(c);
-	} else if ((c->cmd->arity > 0 && argc != c->cmd->arity) ||
-		   (c->cmd->arity < 0 && argc < -c->cmd->arity)) {
-		multi_flag_transaction(c);
-		reply_wrong_arity(c, c->cmd->name);
-	} else if (!multi_queue_if_needed(c)) {
-		conn_call(c);
-	}
-	n = obuf_pending(&c->out);
-	if (n + 1 > outcap) {
-		outcap = n + 1;
-		out = realloc(out, outcap);
-		if (!out)
-			exit(1);
-	}
-	obuf_copy(&c->out, out, n);
-	out[n] = '\0';
-	obuf_consume(&c->out, n);
-	c->argv = NULL;
-	c->argc = 0;
-	c->cmd = NULL;
-	free(argv);
-	free(scratch);
-	return out;
-}
-
-static void print_escaped(const char *s)
-{
-	for (; *s; s++)
-		fprintf(stderr, *s == '\r' ? "\\r" : *s == '\n' ? "\\n" : "%c", *s);
-}
+#include "unit/fake_client.h"
+#include "unit/unit_test.h"
 
 #define expect(c, line, want) expect_at(__LINE__, c, line, want)
 static void expect_at(int lineno, struct client *c, const char *line, const char *want)
 {
-	const char *got = run(c, line);
+	const char *got = fc_run(c, line);
 
 	if (strcmp(got, want) != 0) {
-		fprintf(stderr, "%s:%d: FAIL %s\n  want: ", __FILE__, lineno, line);
-		print_escaped(want);
-		fprintf(stderr, "\n  got:  ");
-		print_escaped(got);
-		fprintf(stderr, "\n");
-		failures++;
+		fprintf(stderr, "%s:%d: FAIL %s\n", __FILE__, lineno, line);
+		fc_print_mismatch(want, got);
+		ut_failed++;
 	}
 }
-
-#define CHECK(cond)                                                                    \
-	do {                                                                           \
-		if (!(cond)) {                                                         \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-			failures++;                                                    \
-		}                                                                      \
-	} while (0)
 
 static void sleep_ms(long ms)
 {
@@ -371,21 +308,10 @@ static void test_many(struct client *a, struct client *b)
 int main(void)
 {
 	struct client *a, *b;
-	int err;
 
-	config_init_defaults();
+	if (fc_setup())
+		return 1;
 	srv.start_time_ms = 1;
-	err = arena_map_anon();
-	if (!err)
-		err = arena_format(64ULL << 20);
-	if (err) {
-		fprintf(stderr, "arena: %s\n", strerror(-err));
-		return 1;
-	}
-	if (db_init() || commands_init()) {
-		fprintf(stderr, "init failed\n");
-		return 1;
-	}
 	a = conn_fake_new();
 	b = conn_fake_new();
 	if (!a || !b)
@@ -402,8 +328,8 @@ int main(void)
 	conn_fake_free(b);
 	CHECK(multi_watched_keys() == 0);
 	arena_unmap();
-	if (failures) {
-		fprintf(stderr, "test_multi: %d failure(s)\n", failures);
+	if (ut_failed) {
+		fprintf(stderr, "test_multi: %d failure(s)\n", ut_failed);
 		return 1;
 	}
 	printf("test_multi: ok\n");

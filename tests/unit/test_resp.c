@@ -26,24 +26,13 @@
 #include "reply.h"
 #include "resp.h"
 #include "server.h"
-
-static int passed, failed;
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (cond) {                                                                        \
-			passed++;                                                                  \
-		} else {                                                                           \
-			failed++;                                                                  \
-			fprintf(stderr, "%s:%d: FAILED: %s\n", __FILE__, __LINE__, #cond);         \
-		}                                                                                  \
-	} while (0)
+#include "unit/unit_test.h"
 
 /* Internal sanity checks of the harness: count only when they fail. */
 #define SANE(cond)                                                                                 \
 	do {                                                                                       \
 		if (!(cond)) {                                                                     \
-			failed++;                                                                  \
+			ut_failed++;                                                               \
 			fprintf(stderr, "%s:%d: FAILED: %s\n", __FILE__, __LINE__, #cond);         \
 		}                                                                                  \
 	} while (0)
@@ -196,13 +185,13 @@ static void expect_o(const char *in, size_t len, const char *want, const struct 
 		if (strcmp(got, want) != 0) {
 			fprintf(stderr, "line %d split at %zu: got '%s' want '%s'\n", line, k, got,
 				want);
-			failed++;
+			ut_failed++;
 			free(got);
 			return;
 		}
 		free(got);
 	}
-	passed++;
+	ut_passed++;
 	{
 		size_t *ones = malloc(len * sizeof(*ones) + 1);
 
@@ -637,7 +626,7 @@ static void test_big_bulk_streaming(void)
 		if (have == hdr + 1) {
 			/* header parsed: the parser now knows the whole request size */
 			if (resp_parser_need(&p) != total)
-				failed++;
+				ut_failed++;
 			step = 4096; /* then the payload in 4 KiB reads, ... */
 		}
 		if (have > hdr + L / 2)
@@ -1103,6 +1092,5 @@ int main(void)
 	test_reply_args();
 	test_reply_large();
 	obuf_free(&cl.out);
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return ut_done();
 }

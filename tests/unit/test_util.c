@@ -18,18 +18,7 @@
 
 #include "server.h"
 #include "util.h"
-
-static int passed, failed;
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (cond) {                                                                        \
-			passed++;                                                                  \
-		} else {                                                                           \
-			failed++;                                                                  \
-			fprintf(stderr, "%s:%d: FAILED: %s\n", __FILE__, __LINE__, #cond);         \
-		}                                                                                  \
-	} while (0)
+#include "unit/unit_test.h"
 
 #define S(lit) lit, sizeof(lit) - 1
 
@@ -394,6 +383,5 @@ int main(void)
 	test_printers();
 	test_glob();
 	test_case_helpers();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return ut_done();
 }
