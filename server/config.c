@@ -49,6 +49,7 @@
 #include "fastpath.h"
 #include "log.h"
 #include "reply.h"
+#include "resp.h"
 #include "util.h"
 
 /*
@@ -950,96 +951,35 @@ void config_log_unimplemented(void)
 
 /* ---- config text parser (files and --options) --------------------------------------------- */
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /*
- * Split one config line into words as Redis's sdssplitargs does: bare words, "double quoted"
- * with \n \r \t \b \a \\ \" \xHH escapes, 'single quoted' with \' only. A closing quote must be
- * followed by a space or the end of the line. Words are written NUL-terminated into out (at
- * least strlen(line)+1 bytes) and pointed to by w[]. Returns the word count or -EINVAL.
+ * Split one config line into words as Redis's sdssplitargs does (server/resp.c's inline
+ * splitter, the one implementation of those quoting rules). Words are written NUL-terminated
+ * into out (at least strlen(line)+1 bytes: unescaping only shrinks a word and every word but
+ * the last is followed by a separator in line) and pointed to by w[]. Returns the word count,
+ * -EINVAL on unbalanced quotes, -E2BIG beyond max words, -ENOMEM.
  */
 int cfg_split_args(const char *line, char *out, char **w, size_t *wl, int max)
 {
-	const char *p = line;
-	int n = 0;
+	size_t len = strlen(line);
+	struct arg *argv = NULL;
+	int cap = 0, argc = 0, i, ret;
+	char *tmp = malloc(len + 1);
 
-	for (;;) {
-		while (*p && isspace((unsigned char)*p))
-			p++;
-		if (!*p)
-			return n;
-		if (n == max)
-			return -E2BIG;
-		char *start = out;
-		int inq = 0, insq = 0, done = 0;
-
-		while (!done) {
-			if (inq) {
-				if (p[0] == '\\' && p[1] == 'x' && hexval(p[2]) >= 0 &&
-				    hexval(p[3]) >= 0) {
-					*out++ = (char)(hexval(p[2]) * 16 + hexval(p[3]));
-					p += 3;
-				} else if (p[0] == '\\' && p[1]) {
-					char c;
-
-					p++;
-					switch (*p) {
-					case 'n': c = '\n'; break;
-					case 'r': c = '\r'; break;
-					case 't': c = '\t'; break;
-					case 'b': c = '\b'; break;
-					case 'a': c = '\a'; break;
-					default: c = *p; break;
-					}
-					*out++ = c;
-				} else if (*p == '"') {
-					if (p[1] && !isspace((unsigned char)p[1]))
-						return -EINVAL;
-					done = 1;
-				} else if (!*p) {
-					return -EINVAL;
-				} else {
-					*out++ = *p;
-				}
-			} else if (insq) {
-				if (p[0] == '\\' && p[1] == '\'') {
-					p++;
-					*out++ = '\'';
-				} else if (*p == '\'') {
-					if (p[1] && !isspace((unsigned char)p[1]))
-						return -EINVAL;
-					done = 1;
-				} else if (!*p) {
-					return -EINVAL;
-				} else {
-					*out++ = *p;
-				}
-			} else {
-				switch (*p) {
-				case ' ': case '\n': case '\r': case '\t': case '\0':
-					done = 1;
-					break;
-				case '"': inq = 1; break;
-				case '\'': insq = 1; break;
-				default: *out++ = *p; break;
-				}
-			}
-			if (*p)
-				p++;
-		}
-		w[n] = start;
-		wl[n] = out - start;
-		*out++ = 0;
-		n++;
+	if (!tmp)
+		return -ENOMEM;
+	ret = resp_split_args(line, len, tmp, &argv, &cap, &argc);
+	if (!ret && argc > max)
+		ret = -E2BIG;
+	for (i = 0; !ret && i < argc; i++) {
+		memcpy(out, argv[i].ptr, argv[i].len);
+		out[argv[i].len] = '\0';
+		w[i] = out;
+		wl[i] = argv[i].len;
+		out += argv[i].len + 1;
 	}
+	free(argv);
+	free(tmp);
+	return ret ? ret : argc;
 }
 
 static int config_load_depth; /* include nesting */
