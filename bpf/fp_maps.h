@@ -32,9 +32,14 @@
 #define FP_OUT_BUF   (FP_OUT_LIMIT + FP_REPLY_MAX + 64)
 #define FP_VAL_BUF   (FP_REPLY_MAX + 16)
 #define FP_NARGS     (FP_MULTI_MAX + 1)
+/* Room for the reply's Ethernet + IP + UDP headers right before out[]: fp_emit() builds them so
+ * that headers and payload are one contiguous range, written into the frame with one helper
+ * call. 64 = 62 (IPv6) rounded up; then IPv4 and IPv6 headers are 4-byte aligned. */
+#define FP_HDR_ROOM  64
 
 struct fp_scratch {
 	__u8 req[FP_REQ_BUF];
+	__u8 hdr[FP_HDR_ROOM]; /* reply headers, built to end exactly where out[] starts */
 	__u8 out[FP_OUT_BUF];
 	__u8 val[FP_VAL_BUF];
 	__u8 key[FP_KEY_MAX + 32]; /* the key being looked up (+32: xxh64's tail reads, BPF.md) */
@@ -44,7 +49,6 @@ struct fp_scratch {
 	__u32 seq[FP_MULTI_MAX]; /* and their seqs */
 	__u32 hash[FP_MULTI_MAX];
 	__u32 vlen[FP_MULTI_MAX];
-	__u8 hdr[72]; /* reply headers, Ethernet at hdr[2] so IP is 8-byte aligned */
 	__u64 zitems[FP_ZRANGE_MAX * 3]; /* zset_read_item[] of a ZRANGE, ZSCORE's score (fp_zset.h) */
 	__u64 zn_member;		 /* fp_zset_node()'s answer besides its return value */
 	__u32 zn_mlen;
@@ -52,6 +56,11 @@ struct fp_scratch {
 	__u32 copied; /* value bytes fp_read_key() left in val[] */
 	__u32 pad;
 };
+
+_Static_assert(__builtin_offsetof(struct fp_scratch, out) ==
+		   __builtin_offsetof(struct fp_scratch, hdr) + FP_HDR_ROOM,
+	       "fp_scratch: out must follow hdr (fp_emit writes both with one store)");
+_Static_assert(__builtin_offsetof(struct fp_scratch, out) % 8 == 0, "fp_scratch.out alignment");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARENA);
