@@ -289,6 +289,9 @@ static int cmp_res(const void *a, const void *b)
 	return x->mpps < y->mpps ? -1 : x->mpps > y->mpps;
 }
 
+/* -o ROW: run only the rows of that name, only "hot" / "random" ones, or one ROW:MODE (profiling). */
+static const char *only;
+
 /* ROUNDS runs of one row; print the median round (by wall-clock Mpps). */
 static int row(const char *name, struct bpf_program *prog, __u32 mode, __u32 n, __u32 rounds,
 	       const __u8 *first, int want_hits)
@@ -297,6 +300,14 @@ static int row(const char *name, struct bpf_program *prog, __u32 mode, __u32 n, 
 	int err = 0, ok = 1;
 	double prog_ns;
 
+	if (only) {
+		const char *m = mode == KB_HOT ? "hot" : "random";
+		char both[64];
+
+		snprintf(both, sizeof(both), "%s:%s", name, m);
+		if (strcmp(only, name) && strcmp(only, m) && strcmp(only, both))
+			return 0;
+	}
 	if (rounds > 16)
 		rounds = 16;
 	for (__u32 i = 0; i < rounds && !err; i++) {
@@ -339,7 +350,7 @@ int main(int argc, char **argv)
 	__u8 mac_srv[6], mac_cli[6];
 	__u8 frame[KB_FRAME_MAX], first[KB_FRAME_MAX];
 
-	while ((c = getopt(argc, argv, "k:n:R:c:p")) != -1) {
+	while ((c = getopt(argc, argv, "k:n:R:c:po:")) != -1) {
 		switch (c) {
 		case 'k':
 			keys = (__u32)strtoul(optarg, NULL, 0);
@@ -356,9 +367,12 @@ int main(int argc, char **argv)
 		case 'p':
 			peer_pass = 1;
 			break;
+		case 'o':
+			only = optarg;
+			break;
 		default:
 			fprintf(stderr,
-				"usage: %s [-k keys] [-n frames] [-R rounds] [-c cpu] [-p]\n",
+				"usage: %s [-k keys] [-n frames] [-R rounds] [-c cpu] [-p] [-o row|hot|random|row:mode]\n",
 				argv[0]);
 			return 2;
 		}

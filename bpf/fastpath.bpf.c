@@ -39,6 +39,8 @@ static __always_inline int fp_copy_out(void *dst, const __u8 __arena *src, __u32
 #define HTAB_READ_KEY_MAX	   FP_KEY_MAX
 #define HTAB_READ_VAL_MAX	   FP_REPLY_MAX
 #define HTAB_COPY_OUT(dst, src, n) fp_copy_out((dst), (src), (n))
+/* now_ns 0: read CLOCK_MONOTONIC only for an entry that has an expiry (index/htab.h) */
+#define HTAB_READ_CLOCK(now_ns)	   ((now_ns) ? (now_ns) : bpf_ktime_get_ns())
 #define ZSET_READ_MAX_STEPS	   64 /* skip-list steps per walk (about 30 for 1M members) */
 #define ZSET_READ_MEMBER_MAX	   64 /* longest member ZSCORE looks up */
 /* Node validation and the member comparison are global functions (fp_zset.h), each verified

@@ -211,7 +211,8 @@ struct fp_config {
 	__u32 hot_sample_every; /* ring-buffer one hit in N per CPU; 0 = none, 1 = every hit */
 	__u32 lfu_log_factor;	/* lfu-log-factor (as server/db.c) */
 	__u32 lfu_decay_time;	/* lfu-decay-time, minutes */
-	__u32 pad1;
+	__u32 allow_gen;	/* changed by user space after every change of fp_allow4/6: */
+				/* the programs' per-CPU allow cache is valid for one value */
 };
 
 /* ---- allow-lists: BPF_MAP_TYPE_LPM_TRIE, BPF_F_NO_PREALLOC, value __u8 (1) ------------------

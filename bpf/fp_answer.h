@@ -45,8 +45,10 @@
 
 /* State of one request, on fp_run()'s stack, shared with fp_key_step() and fp_commit(). */
 struct fp_run {
-	__u64 now; /* bpf_ktime_get_ns(): expiry and access clock */
-	__u64 tai; /* bpf_ktime_get_tai_ns(), TTL/PTTL only: sub-second phase of the wall clock */
+	__u64 now;    /* bpf_ktime_get_ns() for TTL/PTTL and the zset reads; 0 for the others: */
+		      /* the reader reads it only for an entry with an expiry (HTAB_READ_CLOCK) */
+	__u64 tai;    /* bpf_ktime_get_tai_ns(), TTL/PTTL only: sub-second phase of the wall clock */
+	__u64 coarse; /* bpf_ktime_get_coarse_ns(): the access clock (LRU seconds, LFU minutes) */
 	__u32 cmd; /* enum fp_cmd */
 	__u32 nkeys;
 	__u32 pos;    /* next byte of scratch->out */
@@ -105,7 +107,7 @@ FP_GLOBAL int fp_read_key(struct fp_scratch *sc, __u32 i, __u32 bufsz, __u64 now
 {
 	struct arena_hdr __arena *hdr = ARENA_HDR;
 	struct htab_read_res res;
-	__u32 off, klen, idx = i + 1;
+	__u32 off, klen, idx = i + 1, w;
 	int err;
 
 	fp_use_arena();
@@ -115,8 +117,15 @@ FP_GLOBAL int fp_read_key(struct fp_scratch *sc, __u32 i, __u32 bufsz, __u64 now
 	klen = sc->arg_len[idx];
 	if (klen > FP_KEY_MAX)
 		return -E2BIG;
-	if (off > FP_REQ_MAX || bpf_probe_read_kernel(sc->key, klen, sc->req + off))
+	if (off > FP_REQ_MAX)
 		return -EFAULT;
+	/* The key to its fixed place, 8 bytes at a time (a bpf_probe_read_kernel() here cost
+	 * ~15 ns a call); may copy up to 7 bytes past it, from req's slack (FP_REQ_BUF). */
+	for (w = 0; w < FP_KEY_MAX / 8; w++) {
+		if (w * 8 >= klen)
+			break;
+		*(__u64 *)(sc->key + w * 8) = *(const __u64 *)(sc->req + off + w * 8);
+	}
 	/*
 	 * Read the length again: the helper call made the verifier track `klen` precisely, and a
 	 * precise length refined differently by every exit of xxh64's loops keeps the reader's
@@ -245,13 +254,31 @@ static __always_inline __u32 fp_lfu_touch(__u32 access, __u64 now, const struct 
 	return (now_min << 8) | counter;
 }
 
+/*
+ * The LRU access clock of now (server/db.c: CLOCK_MONOTONIC seconds & KV_LRU_MAX), from the
+ * coarse clock (same clock, at most a tick behind: an LRU clock a few ms late is what Redis's
+ * cached server.lruclock is too). A 64-bit division is ~15 ns here and the value changes once a
+ * second, so each CPU keeps the last one with the instant it stops being right.
+ */
+static __always_inline __u32 fp_lru_clock(struct fp_scratch *sc, __u64 now)
+{
+	__u64 sec;
+
+	if (now < sc->lru_until && now >= sc->lru_from)
+		return sc->lru_val;
+	sec = now / KV_LRU_RES_NS;
+	sc->lru_from = sec * KV_LRU_RES_NS;
+	sc->lru_until = sc->lru_from + KV_LRU_RES_NS;
+	sc->lru_val = (__u32)(sec & KV_LRU_MAX);
+	return sc->lru_val;
+}
+
 /* Final check of every entry read (step 5), then touch and sample. 0 or a pass reason.
  * Global: verified once (see fp_key_step). */
 FP_GLOBAL int fp_commit(struct fp_scratch *sc, struct fp_run *r, struct fp_config *cfg)
 {
 	struct kv_entry __arena *e;
 	struct fp_hot_rec *rec;
-	__u64 hits;
 	__u32 i, v, sample = 0;
 
 	fp_use_arena();
@@ -267,9 +294,13 @@ FP_GLOBAL int fp_commit(struct fp_scratch *sc, struct fp_run *r, struct fp_confi
 	/* No keyspace-writing command ran or was running since before the first key was read. */
 	if (r->multi && arena_wseq_read_retry(r->wseq))
 		return FP_C_PASS_DOUBT;
-	hits = fp_count(FP_C_HITS, 0) + 1; /* this hit, counted once the reply is out */
-	if (cfg->hot_sample_every && hits % cfg->hot_sample_every == 0)
-		sample = 1;
+	/* One answer in hot_sample_every per CPU is sampled: a countdown, not hits % N (a 64-bit
+	 * division per answer). */
+	if (cfg->hot_sample_every) {
+		if (!sc->sample_left || sc->sample_left > cfg->hot_sample_every)
+			sc->sample_left = cfg->hot_sample_every;
+		sample = --sc->sample_left == 0;
+	}
 	for (i = 0; i < FP_MULTI_MAX; i++) {
 		if (i >= r->nkeys)
 			break;
@@ -277,10 +308,13 @@ FP_GLOBAL int fp_commit(struct fp_scratch *sc, struct fp_run *r, struct fp_confi
 		if (r->cmd == FP_CMD_GET || r->cmd == FP_CMD_MGET || r->cmd == FP_CMD_STRLEN ||
 		    r->cmd >= FP_CMD_ZFIRST) {
 			if (cfg->flags & FP_CFG_LFU)
-				v = fp_lfu_touch(arena_read_once(e->access), r->now, cfg);
+				v = fp_lfu_touch(arena_read_once(e->access), r->coarse, cfg);
 			else
-				v = (__u32)((r->now / KV_LRU_RES_NS) & KV_LRU_MAX);
-			arena_write_once(e->access, v);
+				v = fp_lru_clock(sc, r->coarse);
+			/* Unchanged (the common case for a hot key): no store, so the entry's
+			 * cache line is not dirtied by every CPU that answers it. */
+			if (arena_read_once(e->access) != v)
+				arena_write_once(e->access, v);
 		}
 		if (sample) {
 			rec = bpf_ringbuf_reserve(&fp_hot, sizeof(*rec), 0);
@@ -333,17 +367,20 @@ static __always_inline __u32 fp_parse_frame(void *ctx, int xdp, struct fp_frame 
 	__u32 l3_payload, ihl;
 
 	f->frame_len = fp_frame_len(ctx, xdp);
-	/* Ethernet and the first 20 bytes of the IP header in one helper call (fp_frame keeps
-	 * them adjacent): the whole IPv4 header, half of an IPv6 one. A frame too short for that
-	 * is not ours whatever its type, as it was with separate loads. */
-	if (fp_load(ctx, xdp, 0, &f->eth, FP_ETH_HLEN + 20))
+	/* Ethernet, 20 bytes of IP header and 8 more in one helper call (fp_frame keeps eth and
+	 * the IP header adjacent): for IPv4 without options that is the UDP header too, for IPv6
+	 * half of its header. A frame too short for that (42 bytes) cannot be a UDP datagram, so
+	 * it is not ours whatever its type. */
+	if (fp_load(ctx, xdp, 0, &f->eth, FP_ETH_HLEN + 20 + 8))
 		return FP_C_NOT_OURS;
 	if (f->eth.proto == bpf_htons(FP_ETH_P_IP)) {
 		ihl = (f->ip4.vihl & 0xf) * 4;
 		if ((f->ip4.vihl >> 4) != 4 || f->ip4.proto != FP_IPPROTO_UDP || ihl < 20 ||
 		    (bpf_ntohs(f->ip4.frag_off) & FP_IP_OFFMASK))
 			return FP_C_NOT_OURS; /* not UDP, or a non-first fragment: no port to see */
-		if (fp_load(ctx, xdp, FP_ETH_HLEN + ihl, &f->udp, sizeof(f->udp)))
+		if (ihl == 20)
+			__builtin_memcpy(&f->udp, (__u8 *)&f->ip4 + 20, sizeof(f->udp));
+		else if (fp_load(ctx, xdp, FP_ETH_HLEN + ihl, &f->udp, sizeof(f->udp)))
 			return FP_C_NOT_OURS;
 		if (f->udp.dport != bpf_htons(port))
 			return FP_C_NOT_OURS;
@@ -394,20 +431,47 @@ static __always_inline __u32 fp_parse_frame(void *ctx, int xdp, struct fp_frame 
 	return 0;
 }
 
-/* Is the source allowed (LPM allow-list)? */
-static __always_inline int fp_source_allowed(const struct fp_frame *f)
+/*
+ * Is the source allowed (LPM allow-list)? A trie lookup costs ~15-20 ns a frame, and a CPU
+ * usually answers the same few clients, so each CPU remembers the last source it found allowed,
+ * for as long as fp_config.allow_gen (bumped by user space with every change of the tries) is
+ * the one it was found under. Only "allowed" is remembered: a refusal is always looked up.
+ */
+static __always_inline int fp_source_allowed(struct fp_scratch *sc, const struct fp_frame *f,
+					     const struct fp_config *cfg)
 {
+	const __u32 *a = (const __u32 *)sc->allow_saddr;
+	int ok;
+
 	if (f->v6) {
 		struct fp_lpm6 k = {.prefixlen = 128};
+		const __u32 *s;
 
 		__builtin_memcpy(k.addr, f->ip6.saddr, 16);
-		return bpf_map_lookup_elem(&fp_allow6, &k) != 0;
+		s = (const __u32 *)k.addr; /* 4-byte aligned on the stack; 8 would not be */
+		if (sc->allow_ok == cfg->allow_gen + 1 && sc->allow_v6 && a[0] == s[0] &&
+		    a[1] == s[1] && a[2] == s[2] && a[3] == s[3])
+			return 1;
+		ok = bpf_map_lookup_elem(&fp_allow6, &k) != 0;
+		if (ok) {
+			__builtin_memcpy(sc->allow_saddr, k.addr, 16);
+			sc->allow_v6 = 1;
+		}
 	} else {
 		struct fp_lpm4 k = {.prefixlen = 32};
 
+		if (sc->allow_ok == cfg->allow_gen + 1 && !sc->allow_v6 &&
+		    *(const __u32 *)sc->allow_saddr == f->ip4.saddr)
+			return 1;
 		__builtin_memcpy(k.addr, &f->ip4.saddr, 4);
-		return bpf_map_lookup_elem(&fp_allow4, &k) != 0;
+		ok = bpf_map_lookup_elem(&fp_allow4, &k) != 0;
+		if (ok) {
+			*(__u32 *)sc->allow_saddr = f->ip4.saddr;
+			sc->allow_v6 = 0;
+		}
 	}
+	sc->allow_ok = ok ? cfg->allow_gen + 1 : 0;
+	return ok;
 }
 
 /* Validate the frame header and the RESP command; fills r (cmd, nkeys). 0 or a pass reason. */
@@ -427,6 +491,11 @@ static __always_inline __u32 fp_parse_request(struct fp_scratch *sc, const struc
 		return FP_C_PASS_FLAGS;
 	if ((cfg->flags & FP_CFG_TOKEN) && bpf_be64_to_cpu(h->token) != cfg->token)
 		return FP_C_PASS_AUTH;
+	if (fp_parse_get(sc, plen, h->flags & FP_F_PAD)) {
+		r->cmd = FP_CMD_GET;
+		r->nkeys = 1;
+		return 0;
+	}
 	n = fp_parse_multibulk(sc, plen, h->flags & FP_F_PAD);
 	if (n == -2)
 		return FP_C_PASS_TOO_MANY_KEYS;
@@ -562,7 +631,12 @@ static __always_inline int fp_run(void *ctx, int xdp)
 		reason = FP_C_PASS_DISABLED;
 		goto pass;
 	}
-	if (!fp_source_allowed(&f)) {
+	sc = fp_scratch_get();
+	if (!sc) {
+		reason = FP_C_PASS_ERROR;
+		goto pass;
+	}
+	if (!fp_source_allowed(sc, &f, cfg)) {
 		reason = FP_C_PASS_NOT_ALLOWED;
 		goto pass;
 	}
@@ -572,11 +646,6 @@ static __always_inline int fp_run(void *ctx, int xdp)
 	}
 	if (f.plen < FP_HDR_SIZE) {
 		reason = FP_C_PASS_SHORT;
-		goto pass;
-	}
-	sc = fp_scratch_get();
-	if (!sc) {
-		reason = FP_C_PASS_ERROR;
 		goto pass;
 	}
 	if (fp_load(ctx, xdp, FP_ETH_HLEN + f.l3_len + 8, sc->req, f.plen)) {
@@ -615,11 +684,17 @@ static __always_inline int fp_run(void *ctx, int xdp)
 		}
 		r.pos = (__u32)p;
 	}
-	r.now = bpf_ktime_get_ns();
-	/* The wall clock's phase is needed by TTL/PTTL only (fp_ttl_ms): one clock read less
-	 * for every other command. */
-	if (r.cmd == FP_CMD_TTL || r.cmd == FP_CMD_PTTL)
+	/* Clocks are dear here (read_tsc + pvclock in a KVM guest: ~30 ns, a tenth of a hot GET).
+	 * TTL/PTTL need the precise clock and the wall clock's phase (fp_ttl_ms), the zset reader
+	 * takes now as it is; a string read gets 0 and reads the precise clock only when the entry
+	 * has an expiry (HTAB_READ_CLOCK, fastpath.bpf.c). The access clock is the coarse one. */
+	if (r.cmd == FP_CMD_TTL || r.cmd == FP_CMD_PTTL) {
+		r.now = bpf_ktime_get_ns();
 		r.tai = bpf_ktime_get_tai_ns();
+	} else if (r.cmd >= FP_CMD_ZFIRST) {
+		r.now = bpf_ktime_get_ns();
+	}
+	r.coarse = bpf_ktime_get_coarse_ns();
 	/* Several keys must come from between two write commands (index/layout.h, wseq): a
 	 * command writing several keys (MSET, EXEC, RENAME...) may be half done right now. A
 	 * range of a sorted set reads several members, and one ZADD/ZUNIONSTORE... changes them

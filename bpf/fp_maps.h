@@ -20,14 +20,15 @@
 #include "fastpath.h"
 
 /* Scratch buffers. Sizes carry slack so that the verifier can prove every bounded access:
- *  - req: the request; bpf_csum_diff reads whole 4-byte words past its end;
+ *  - req: the request; bpf_csum_diff reads whole 4-byte words past its end; a key starting
+ *    anywhere below FP_REQ_MAX is copied 8 bytes at a time (fp_read_key);
  *  - key: a key is copied here, at a fixed offset, before it is hashed, as bpf/arenakv.bpf.c
  *    does (the reader's loops then index a constant base); xxh64 may read 32 bytes past
  *    FP_KEY_MAX (docs/BPF.md);
  *  - out: a bulk of up to FP_REPLY_MAX bytes may be appended at any position below
  *    FP_HDR_SIZE + FP_REPLY_MAX (the runtime check keeps the reply within FP_REPLY_MAX);
  *  - val: the reader's 8-byte copy loop may overshoot by 7 bytes. */
-#define FP_REQ_BUF   (FP_REQ_MAX + 64)
+#define FP_REQ_BUF   (FP_REQ_MAX + FP_KEY_MAX + 64)
 #define FP_OUT_LIMIT (FP_HDR_SIZE + FP_REPLY_MAX) /* reply UDP payload never longer */
 #define FP_OUT_BUF   (FP_OUT_LIMIT + FP_REPLY_MAX + 64)
 #define FP_VAL_BUF   (FP_REPLY_MAX + 16)
@@ -54,6 +55,13 @@ struct fp_scratch {
 	__u32 zn_mlen;
 	__u32 zn_pad;
 	__u32 copied; /* value bytes fp_read_key() left in val[] */
+	__u32 sample_left; /* answers until the next hot-key sample (fp_commit) */
+	__u64 lru_from;	   /* fp_lru_clock(): lru_val is right for coarse times in */
+	__u64 lru_until;   /* [lru_from, lru_until) */
+	__u32 lru_val;
+	__u32 allow_ok;	    /* fp_source_allowed(): allow_gen + 1 when allow_saddr[] is allowed */
+	__u8 allow_saddr[16]; /* the last allowed source (IPv4: first 4 bytes, allow_v6 0) */
+	__u32 allow_v6;
 	__u32 pad;
 };
 

@@ -76,6 +76,7 @@ struct fp_frame {
 	union {
 		struct fp_ip4 ip4;
 		struct fp_ip6 ip6;
+		__u8 ip_bytes[40]; /* the first load also takes 8 bytes past an IPv4 header */
 	};
 	struct fp_udp udp;
 	__u32 frame_len; /* bytes in the frame as received */

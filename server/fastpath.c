@@ -143,6 +143,7 @@ static struct {
 	struct fp_cidr allow[FASTPATH_ALLOW_MAX];
 	int nallow;
 	int allow_loaded;
+	__u32 allow_gen; /* fp_config.allow_gen: < 2^31, so the kernel's allow_gen + 1 is never 0 */
 	struct fp_hot hot[FASTPATH_HOT_SLOTS];
 	__u64 hot_samples; /* ring-buffer records consumed */
 	__u64 hot_named;   /* of which the key could be read */
@@ -305,6 +306,7 @@ static void fp_config_build(struct fp_config *c)
 	c->hot_sample_every = FASTPATH_HOT_SAMPLE_EVERY;
 	c->lfu_log_factor = (__u32)srv.lfu_log_factor;
 	c->lfu_decay_time = (__u32)srv.lfu_decay_time;
+	c->allow_gen = fp.allow_gen;
 }
 
 /* Push fp_config when it differs from what the kernel has (or always when force). */
@@ -357,6 +359,8 @@ static int fp_allow_push(void)
 		if (err)
 			return -errno;
 	}
+	/* the caller pushes fp_config next: the kernel's allow cache resets */
+	fp.allow_gen = (fp.allow_gen + 1) & 0x7fffffff;
 	return 0;
 }
 

@@ -290,9 +290,12 @@ static void counters(__u64 *c)
 	free(v);
 }
 
+static __u32 allow_gen; /* fp_config.allow_gen: only ever increased, as the server does */
+
 static void set_config(__u32 flags, __u64 token, __u32 sample)
 {
 	struct fp_config cfg = {.flags = flags,
+				.allow_gen = allow_gen,
 				.port = PORT,
 				.token = token,
 				.hot_sample_every = sample,
@@ -304,7 +307,8 @@ static void set_config(__u32 flags, __u64 token, __u32 sample)
 	CHECK_MSG(!err, "fp_config update: %d", err);
 }
 
-static void allow(const char *cidr)
+/* Add cidr to the allow-list (or remove it: add 0). */
+static void allow_set(const char *cidr, int add)
 {
 	char buf[64], *slash;
 	__u8 one = 1;
@@ -317,14 +321,21 @@ static void allow(const char *cidr)
 		struct fp_lpm6 k = {.prefixlen = (__u32)atoi(slash + 1)};
 
 		inet_pton(AF_INET6, buf, k.addr);
-		err = bpf_map__update_elem(skel->maps.fp_allow6, &k, sizeof(k), &one, 1, 0);
+		err = add ? bpf_map__update_elem(skel->maps.fp_allow6, &k, sizeof(k), &one, 1, 0)
+			  : bpf_map__delete_elem(skel->maps.fp_allow6, &k, sizeof(k), 0);
 	} else {
 		struct fp_lpm4 k = {.prefixlen = (__u32)atoi(slash + 1)};
 
 		inet_pton(AF_INET, buf, k.addr);
-		err = bpf_map__update_elem(skel->maps.fp_allow4, &k, sizeof(k), &one, 1, 0);
+		err = add ? bpf_map__update_elem(skel->maps.fp_allow4, &k, sizeof(k), &one, 1, 0)
+			  : bpf_map__delete_elem(skel->maps.fp_allow4, &k, sizeof(k), 0);
 	}
-	CHECK_MSG(!err, "allow %s: %d", cidr, err);
+	CHECK_MSG(!err, "allow %s %s: %d", add ? "add" : "remove", cidr, err);
+}
+
+static void allow(const char *cidr)
+{
+	allow_set(cidr, 1);
 }
 
 /* ---- running ------------------------------------------------------------------------------ */
@@ -479,6 +490,10 @@ static const struct fcase cases[] = {
     {"get-case", "127.0.0.2", 2, {"gEt", "hello"}, 0, 0, 0, 0, 0, NULL, V_TX, FP_C_HITS,
      "$5\r\nworld\r\n"},
     {"get-v6", "::1", 2, {"GET", "hello"}, 0, 0, 0, 0, 0, NULL, V_TX, FP_C_HITS, "$5\r\nworld\r\n"},
+    {"get-key12", "127.0.0.2", 2, {"get", "key-twelve12"}, 0, 0, 0, 0, 0, NULL, V_TX, FP_C_HITS,
+     "$2\r\n12\r\n"},
+    {"get-key12-pad", "127.0.0.2", 0, {0}, 0, FP_F_PAD, 0, 0, 0,
+     "*2\r\n$3\r\nGet\r\n$12\r\nkey-twelve12\r\nPAD", V_TX, FP_C_HITS, "$2\r\n12\r\n"},
     {"get-10/8", "10.1.2.3", 2, {"GET", "hello"}, 0, 0, 0, 0, 0, NULL, V_TX, FP_C_HITS,
      "$5\r\nworld\r\n"},
     {"get-empty", "127.0.0.2", 2, {"GET", "empty"}, 0, 0, 0, 0, 0, NULL, V_TX, FP_C_HITS,
@@ -547,6 +562,12 @@ static const struct fcase cases[] = {
     {"trailing", "127.0.0.2", 0, {0}, 0, 0, 0, 0, 0, "*2\r\n$3\r\nGET\r\n$5\r\nhello\r\nX", V_PASS,
      FP_C_PASS_PARSE},
     {"bad-bulk-len", "127.0.0.2", 0, {0}, 0, 0, 0, 0, 0, "*2\r\n$3\r\nGET\r\n$6\r\nhello\r\n",
+     V_PASS, FP_C_PASS_PARSE},
+    {"get-keylen-zero", "127.0.0.2", 0, {0}, 0, 0, 0, 0, 0, "*2\r\n$3\r\nGET\r\n$05\r\nhello\r\n",
+     V_PASS, FP_C_PASS_PARSE},
+    {"get-keylen-sign", "127.0.0.2", 0, {0}, 0, 0, 0, 0, 0, "*2\r\n$3\r\nGET\r\n$+5\r\nhello\r\n",
+     V_PASS, FP_C_PASS_PARSE},
+    {"get-short-key", "127.0.0.2", 0, {0}, 0, 0, 0, 0, 0, "*2\r\n$3\r\nGET\r\n$12\r\nhello\r\n",
      V_PASS, FP_C_PASS_PARSE},
     {"leading-zero", "127.0.0.2", 0, {0}, 0, 0, 0, 0, 0, "*2\r\n$03\r\nGET\r\n$5\r\nhello\r\n",
      V_PASS, FP_C_PASS_PARSE},
@@ -829,6 +850,44 @@ static void test_token(int xdp)
 }
 
 /* A GET hit stamps the LRU clock (server/clock.c's clock_lru_now()) into the entry. */
+/*
+ * Each CPU remembers the last source it found allowed (fp_source_allowed) for as long as
+ * fp_config.allow_gen is unchanged: after a prefix is removed and allow_gen changed, as the
+ * server does after every change of the tries, that source is refused again.
+ */
+static void test_allow_cache(int xdp)
+{
+	static const struct fcase ok4 = {"allow-cache-v4", "192.168.77.5", 2, {"GET", "hello"},
+					 0, 0, 0, 0, 0, NULL, V_TX, FP_C_HITS,
+					 "$5\r\nworld\r\n", 0};
+	static const struct fcase ok6 = {"allow-cache-v6", "2001:db8::5", 2, {"GET", "hello"},
+					 0, 0, 0, 0, 0, NULL, V_TX, FP_C_HITS,
+					 "$5\r\nworld\r\n", 0};
+	static const struct fcase no4 = {"allow-cache-v4-removed", "192.168.77.5", 2,
+					 {"GET", "hello"}, 0, 0, 0, 0, 0, NULL, V_PASS,
+					 FP_C_PASS_NOT_ALLOWED, NULL, 0};
+	static const struct fcase no6 = {"allow-cache-v6-removed", "2001:db8::5", 2,
+					 {"GET", "hello"}, 0, 0, 0, 0, 0, NULL, V_PASS,
+					 FP_C_PASS_NOT_ALLOWED, NULL, 0};
+
+	allow_set("192.168.77.5/32", 1);
+	allow_set("2001:db8::5/128", 1);
+	allow_gen++;
+	set_config(FP_CFG_ENABLED, 0, 0);
+	run_case(xdp, &ok4);
+	run_case(xdp, &ok4); /* from the cache */
+	run_case(xdp, &ok6);
+	run_case(xdp, &ok6);
+	run_case(xdp, &ok4);
+	allow_set("192.168.77.5/32", 0);
+	allow_set("2001:db8::5/128", 0);
+	allow_gen++;
+	set_config(FP_CFG_ENABLED, 0, 0);
+	run_case(xdp, &no4);
+	run_case(xdp, &no6);
+	run_case(xdp, &no4);
+}
+
 static void test_access(int xdp)
 {
 	static __u8 out[8192];
@@ -1343,6 +1402,7 @@ int main(void)
 	CHECK_MSG(put("gone", "old", 3, now - 1) != NULL, "put gone");
 	CHECK_MSG(put("far", "x", 1, CLOCK_FAR_BIT | 4102444800000ULL) != NULL, "put far");
 	CHECK_MSG(put("touch", "t", 1, 0) != NULL, "put touch");
+	CHECK_MSG(put("key-twelve12", "12", 2, 0) != NULL, "put key-twelve12");
 	CHECK_MSG(put(key256, "k256", 4, 0) != NULL, "put key256");
 	CHECK_MSG(put("", "ek", 2, 0) != NULL, "put empty key");
 	CHECK_MSG(put("k\r\n$3\r\n", "ck", 2, 0) != NULL, "put crlf key");
@@ -1366,6 +1426,7 @@ int main(void)
 		run_size_cases(xdp);
 		test_token(xdp);
 		test_access(xdp);
+		test_allow_cache(xdp);
 		test_ringbuf(xdp);
 		run_many_keys(xdp);
 		/* restore the blob reply run_many_keys() overwrote */
