@@ -39,6 +39,10 @@ static __always_inline int fp_copy_out(void *dst, const __u8 __arena *src, __u32
 #define HTAB_READ_KEY_MAX	   FP_KEY_MAX
 #define HTAB_READ_VAL_MAX	   FP_REPLY_MAX
 #define HTAB_COPY_OUT(dst, src, n) fp_copy_out((dst), (src), (n))
+/* Keys compared 8 bytes at a time: both sides may be read up to 7 bytes past klen (the
+ * scratch key has 32 bytes of slack, an arena read never faults), the excess masked off. */
+static __always_inline int fp_key_eq(const void *key, const __u8 __arena *akey, __u32 klen);
+#define HTAB_KEY_EQ(key, akey, klen) fp_key_eq((key), (akey), (klen))
 /* now_ns 0: read CLOCK_MONOTONIC only for an entry that has an expiry (index/htab.h) */
 #define HTAB_READ_CLOCK(now_ns)	   ((now_ns) ? (now_ns) : bpf_ktime_get_ns())
 #define ZSET_READ_MAX_STEPS	   64 /* skip-list steps per walk (about 30 for 1M members) */
@@ -68,6 +72,25 @@ static __always_inline int fp_copy_out(void *dst, const __u8 __arena *src, __u32
 		d[i] = *(const __u64 __arena *)(src + i * 8);
 	}
 	return 0;
+}
+
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "fp_key_eq masks the low bytes");
+
+static __always_inline int fp_key_eq(const void *key, const __u8 __arena *akey, __u32 klen)
+{
+	const __u64 *k = key;
+	__u32 i, n = klen / 8, rem = klen & 7;
+
+	for (i = 0; i < FP_KEY_MAX / 8; i++) {
+		if (i >= n)
+			break;
+		if (k[i] != *(const __u64 __arena *)(akey + i * 8))
+			return 0;
+	}
+	if (rem && n < FP_KEY_MAX / 8 &&
+	    ((k[n] ^ *(const __u64 __arena *)(akey + n * 8)) & ((1ULL << (rem * 8)) - 1)))
+		return 0;
+	return 1;
 }
 
 #include "fp_answer.h"

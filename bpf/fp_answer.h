@@ -48,7 +48,6 @@ struct fp_run {
 	__u64 now;    /* bpf_ktime_get_ns() for TTL/PTTL and the zset reads; 0 for the others: */
 		      /* the reader reads it only for an entry with an expiry (HTAB_READ_CLOCK) */
 	__u64 tai;    /* bpf_ktime_get_tai_ns(), TTL/PTTL only: sub-second phase of the wall clock */
-	__u64 coarse; /* bpf_ktime_get_coarse_ns(): the access clock (LRU seconds, LFU minutes) */
 	__u32 cmd; /* enum fp_cmd */
 	__u32 nkeys;
 	__u32 pos;    /* next byte of scratch->out */
@@ -255,10 +254,26 @@ static __always_inline __u32 fp_lfu_touch(__u32 access, __u64 now, const struct 
 }
 
 /*
- * The LRU access clock of now (server/db.c: CLOCK_MONOTONIC seconds & KV_LRU_MAX), from the
- * coarse clock (same clock, at most a tick behind: an LRU clock a few ms late is what Redis's
- * cached server.lruclock is too). A 64-bit division is ~15 ns here and the value changes once a
- * second, so each CPU keeps the last one with the instant it stops being right.
+ * The access clock (LRU seconds, LFU minutes: server/db.c reads CLOCK_MONOTONIC) as the coarse
+ * clock, the same clock as of the last tick, read once per jiffy per CPU: bpf_jiffies64() is
+ * inlined, bpf_ktime_get_coarse_ns() is a call (~6 ns). A value one or two ticks late is what
+ * Redis's own cached server.lruclock is too.
+ */
+static __always_inline __u64 fp_access_now(struct fp_scratch *sc)
+{
+	__u64 j = bpf_jiffies64();
+
+	if (j != sc->clk_jiffies || !sc->clk_coarse) {
+		sc->clk_jiffies = j;
+		sc->clk_coarse = bpf_ktime_get_coarse_ns();
+	}
+	return sc->clk_coarse;
+}
+
+/*
+ * The LRU access clock of now (CLOCK_MONOTONIC seconds & KV_LRU_MAX). A 64-bit division is
+ * ~15 ns here and the value changes once a second, so each CPU keeps the last one with the
+ * instant it stops being right.
  */
 static __always_inline __u32 fp_lru_clock(struct fp_scratch *sc, __u64 now)
 {
@@ -280,6 +295,7 @@ FP_GLOBAL int fp_commit(struct fp_scratch *sc, struct fp_run *r, struct fp_confi
 	struct kv_entry __arena *e;
 	struct fp_hot_rec *rec;
 	__u32 i, v, sample = 0;
+	__u64 now;
 
 	fp_use_arena();
 	if (!sc || !r || !cfg)
@@ -294,6 +310,7 @@ FP_GLOBAL int fp_commit(struct fp_scratch *sc, struct fp_run *r, struct fp_confi
 	/* No keyspace-writing command ran or was running since before the first key was read. */
 	if (r->multi && arena_wseq_read_retry(r->wseq))
 		return FP_C_PASS_DOUBT;
+	now = fp_access_now(sc);
 	/* One answer in hot_sample_every per CPU is sampled: a countdown, not hits % N (a 64-bit
 	 * division per answer). */
 	if (cfg->hot_sample_every) {
@@ -308,9 +325,9 @@ FP_GLOBAL int fp_commit(struct fp_scratch *sc, struct fp_run *r, struct fp_confi
 		if (r->cmd == FP_CMD_GET || r->cmd == FP_CMD_MGET || r->cmd == FP_CMD_STRLEN ||
 		    r->cmd >= FP_CMD_ZFIRST) {
 			if (cfg->flags & FP_CFG_LFU)
-				v = fp_lfu_touch(arena_read_once(e->access), r->coarse, cfg);
+				v = fp_lfu_touch(arena_read_once(e->access), now, cfg);
 			else
-				v = fp_lru_clock(sc, r->coarse);
+				v = fp_lru_clock(sc, now);
 			/* Unchanged (the common case for a hot key): no store, so the entry's
 			 * cache line is not dirtied by every CPU that answers it. */
 			if (arena_read_once(e->access) != v)
@@ -549,15 +566,14 @@ static __always_inline int fp_emit(void *ctx, int xdp, struct fp_scratch *sc, st
 	struct fp_ip4 *ip4;
 	struct fp_ip6 *ip6;
 	struct fp_udp *udp;
-	__u32 l4 = FP_ETH_HLEN + f->l3_len, udp_len = 8 + out_len, hlen, i;
+	__u32 l4 = FP_ETH_HLEN + f->l3_len, udp_len = 8 + out_len, hlen;
 	__u64 s;
 	__u16 c;
 
 	if (out_len > FP_OUT_LIMIT || out_len < FP_HDR_SIZE)
 		return -3;
 	/* Zero the 4 bytes after the payload: the checksum reads whole words. */
-	for (i = 0; i < 4; i++)
-		sc->out[out_len + i] = 0;
+	*(__u32 *)(sc->out + out_len) = 0;
 
 	if (f->v6)
 		hlen = FP_ETH_HLEN + 40 + 8;
@@ -613,52 +629,51 @@ static __always_inline int fp_run(void *ctx, int xdp)
 	struct arena_hdr __arena *hdr = ARENA_HDR;
 	struct fp_config *cfg;
 	struct fp_scratch *sc;
-	struct fp_frame f = {};
+	struct fp_frame *f;
 	struct fp_run r = {};
-	__u32 zero = 0, reason, i;
+	__u32 zero = 0, reason, i, plen;
 	int err;
 
 	fp_use_arena();
 	cfg = bpf_map_lookup_elem(&fp_config, &zero);
-	if (!cfg || !cfg->port) {
+	sc = fp_scratch_get();
+	if (!cfg || !cfg->port || !sc) {
 		fp_count(FP_C_NOT_OURS, 1);
 		return 0;
 	}
-	reason = fp_parse_frame(ctx, xdp, &f, cfg->port);
+	/* The frame's headers live in the scratch, not on this stack: the deepest chain of
+	 * global functions below must fit the 512-byte stack together with this frame. */
+	f = &sc->frame;
+	reason = fp_parse_frame(ctx, xdp, f, cfg->port);
 	if (reason)
 		goto pass;
 	if (!(cfg->flags & FP_CFG_ENABLED)) {
 		reason = FP_C_PASS_DISABLED;
 		goto pass;
 	}
-	sc = fp_scratch_get();
-	if (!sc) {
-		reason = FP_C_PASS_ERROR;
-		goto pass;
-	}
-	if (!fp_source_allowed(sc, &f, cfg)) {
+	if (!fp_source_allowed(sc, f, cfg)) {
 		reason = FP_C_PASS_NOT_ALLOWED;
 		goto pass;
 	}
-	if (f.plen > FP_REQ_MAX) {
+	plen = f->plen; /* one load: a bound proven on it must hold where it is used */
+	if (plen > FP_REQ_MAX) {
 		reason = FP_C_PASS_TOO_BIG;
 		goto pass;
 	}
-	if (f.plen < FP_HDR_SIZE) {
+	if (plen < FP_HDR_SIZE) {
 		reason = FP_C_PASS_SHORT;
 		goto pass;
 	}
-	if (fp_load(ctx, xdp, FP_ETH_HLEN + f.l3_len + 8, sc->req, f.plen)) {
+	if (fp_load(ctx, xdp, FP_ETH_HLEN + f->l3_len + 8, sc->req, plen)) {
 		reason = FP_C_PASS_MALFORMED;
 		goto pass;
 	}
-	for (i = 0; i < 4; i++) /* the checksum reads whole words */
-		sc->req[f.plen + i] = 0;
-	if (!fp_udp_csum_ok(sc, &f)) {
+	*(__u32 *)(sc->req + plen) = 0; /* the checksum reads whole words */
+	if (!fp_udp_csum_ok(sc, f)) {
 		reason = FP_C_PASS_CHECKSUM;
 		goto pass;
 	}
-	reason = fp_parse_request(sc, cfg, f.plen, &r);
+	reason = fp_parse_request(sc, cfg, plen, &r);
 	if (reason)
 		goto pass;
 	if (r.nkeys > FP_MULTI_MAX) {
@@ -687,14 +702,14 @@ static __always_inline int fp_run(void *ctx, int xdp)
 	/* Clocks are dear here (read_tsc + pvclock in a KVM guest: ~30 ns, a tenth of a hot GET).
 	 * TTL/PTTL need the precise clock and the wall clock's phase (fp_ttl_ms), the zset reader
 	 * takes now as it is; a string read gets 0 and reads the precise clock only when the entry
-	 * has an expiry (HTAB_READ_CLOCK, fastpath.bpf.c). The access clock is the coarse one. */
+	 * has an expiry (HTAB_READ_CLOCK, fastpath.bpf.c). The access clock is the coarse one
+	 * (fp_access_now). */
 	if (r.cmd == FP_CMD_TTL || r.cmd == FP_CMD_PTTL) {
 		r.now = bpf_ktime_get_ns();
 		r.tai = bpf_ktime_get_tai_ns();
 	} else if (r.cmd >= FP_CMD_ZFIRST) {
 		r.now = bpf_ktime_get_ns();
 	}
-	r.coarse = bpf_ktime_get_coarse_ns();
 	/* Several keys must come from between two write commands (index/layout.h, wseq): a
 	 * command writing several keys (MSET, EXEC, RENAME...) may be half done right now. A
 	 * range of a sorted set reads several members, and one ZADD/ZUNIONSTORE... changes them
@@ -726,7 +741,7 @@ static __always_inline int fp_run(void *ctx, int xdp)
 	reason = fp_commit(sc, &r, cfg);
 	if (reason)
 		goto pass;
-	err = fp_emit(ctx, xdp, sc, &f, r.pos);
+	err = fp_emit(ctx, xdp, sc, f, r.pos);
 	if (err == -1 || err == -3) {
 		reason = err == -1 ? FP_C_PASS_TAILROOM : FP_C_PASS_ERROR;
 		goto pass;
@@ -736,7 +751,7 @@ static __always_inline int fp_run(void *ctx, int xdp)
 		return -1;
 	}
 	fp_count(FP_C_HITS, 1);
-	fp_count(FP_C_BYTES_IN, f.plen);
+	fp_count(FP_C_BYTES_IN, plen);
 	fp_count(FP_C_BYTES_OUT, r.pos);
 	return 1;
 pass:

@@ -18,6 +18,7 @@
 #define ARENAKV_BPF_FP_MAPS_H
 
 #include "fastpath.h"
+#include "fp_pkt.h"
 
 /* Scratch buffers. Sizes carry slack so that the verifier can prove every bounded access:
  *  - req: the request; bpf_csum_diff reads whole 4-byte words past its end; a key starting
@@ -39,6 +40,7 @@
 #define FP_HDR_ROOM  64
 
 struct fp_scratch {
+	struct fp_frame frame; /* the request's headers (fp_parse_frame) */
 	__u8 req[FP_REQ_BUF];
 	__u8 hdr[FP_HDR_ROOM]; /* reply headers, built to end exactly where out[] starts */
 	__u8 out[FP_OUT_BUF];
@@ -63,6 +65,8 @@ struct fp_scratch {
 	__u8 allow_saddr[16]; /* the last allowed source (IPv4: first 4 bytes, allow_v6 0) */
 	__u32 allow_v6;
 	__u32 pad;
+	__u64 clk_jiffies; /* fp_access_now(): the coarse clock read at this jiffy */
+	__u64 clk_coarse;
 };
 
 _Static_assert(__builtin_offsetof(struct fp_scratch, out) ==
