@@ -203,16 +203,8 @@ static int fp_setup(void)
 
 static void fp_counters_read(__u64 *c)
 {
-	__u64 *v = calloc((size_t)ncpus, sizeof(*v));
-
-	for (__u32 i = 0; i < FP_C_MAX; i++) {
-		c[i] = 0;
-		if (v && !bpf_map__lookup_elem(fp->maps.fp_counters, &i, sizeof(i), v,
-					       sizeof(*v) * (size_t)ncpus, 0))
-			for (int j = 0; j < ncpus; j++)
-				c[i] += v[j];
-	}
-	free(v);
+	if (fp_counters_sum(fp, c))
+		fprintf(stderr, "fp_counters_sum failed\n");
 }
 
 struct live_res {

@@ -139,8 +139,9 @@ enum fp_cmd {
 #endif
 
 /* ---- per-CPU counters ------------------------------------------------------------------------
- * One BPF_MAP_TYPE_PERCPU_ARRAY (fp_counters) of __u64, indexed by enum fp_counter. User space
- * sums each index over the possible CPUs. The names are the INFO field suffixes:
+ * One BPF_MAP_TYPE_PERCPU_ARRAY (fp_counters) with one element, a struct fp_counters: c[] is
+ * indexed by enum fp_counter. User space sums each index over the possible CPUs
+ * (fp_counters_sum(), bpf/fp_load.h). The names are the INFO field suffixes:
  * INFO prints fastpath_<name>. Every frame that is "ours" (UDP to the configured port, any IP
  * version) counts one `requests` and then exactly one of `hits` or `passed_<reason>`;
  * `misses` additionally counts the passes caused by an absent/expired key (reason miss).
@@ -185,6 +186,11 @@ enum fp_counter { FP_COUNTERS(FP_COUNTER_ENUM) FP_C_MAX };
 /* The passed_* counters are the last ones, FP_C_PASS_FIRST .. FP_C_MAX - 1 (INFO and tests
  * iterate over them); keep new reasons at the end of the list. */
 #define FP_C_PASS_FIRST FP_C_PASS_DISABLED
+
+/* The value of fp_counters' one element, per CPU. */
+struct fp_counters {
+	__u64 c[FP_C_MAX];
+};
 
 #if !(defined(__BPF__) || defined(__bpf__))
 /* fp_counter_name(FP_C_HITS) = "hits"; NULL for an index out of range. */

@@ -379,7 +379,8 @@ static __always_inline int fp_udp_csum_ok(struct fp_scratch *sc, const struct fp
  * f is complete), else the counter to bump: FP_C_NOT_OURS, or a pass reason for a datagram to
  * our port that cannot be answered.
  */
-static __always_inline __u32 fp_parse_frame(void *ctx, int xdp, struct fp_frame *f, __u16 port)
+static __always_inline __u32 fp_parse_frame(void *ctx, int xdp, struct fp_frame *f, __u16 port,
+					    struct fp_counters *ctr)
 {
 	__u32 l3_payload, ihl;
 
@@ -388,7 +389,7 @@ static __always_inline __u32 fp_parse_frame(void *ctx, int xdp, struct fp_frame 
 	 * the IP header adjacent): for IPv4 without options that is the UDP header too, for IPv6
 	 * half of its header. A frame too short for that (42 bytes) cannot be a UDP datagram, so
 	 * it is not ours whatever its type. */
-	if (fp_load(ctx, xdp, 0, &f->eth, FP_ETH_HLEN + 20 + 8))
+	if (fp_load_hdr(ctx, xdp, (__u8 *)&f->eth))
 		return FP_C_NOT_OURS;
 	if (f->eth.proto == bpf_htons(FP_ETH_P_IP)) {
 		ihl = (f->ip4.vihl & 0xf) * 4;
@@ -401,7 +402,7 @@ static __always_inline __u32 fp_parse_frame(void *ctx, int xdp, struct fp_frame 
 			return FP_C_NOT_OURS;
 		if (f->udp.dport != bpf_htons(port))
 			return FP_C_NOT_OURS;
-		fp_count(FP_C_REQUESTS, 1);
+		fp_count(ctr, FP_C_REQUESTS, 1);
 		if (bpf_ntohs(f->ip4.frag_off) & FP_IP_MF)
 			return FP_C_PASS_FRAGMENT;
 		if (ihl != 20)
@@ -425,7 +426,7 @@ static __always_inline __u32 fp_parse_frame(void *ctx, int xdp, struct fp_frame 
 			return FP_C_NOT_OURS;
 		if (f->udp.dport != bpf_htons(port))
 			return FP_C_NOT_OURS;
-		fp_count(FP_C_REQUESTS, 1);
+		fp_count(ctr, FP_C_REQUESTS, 1);
 		f->v6 = 1;
 		f->l3_len = 40;
 		l3_payload = bpf_ntohs(f->ip6.payload_len);
@@ -628,6 +629,7 @@ static __always_inline int fp_run(void *ctx, int xdp)
 {
 	struct arena_hdr __arena *hdr = ARENA_HDR;
 	struct fp_config *cfg;
+	struct fp_counters *ctr;
 	struct fp_scratch *sc;
 	struct fp_frame *f;
 	struct fp_run r = {};
@@ -637,14 +639,15 @@ static __always_inline int fp_run(void *ctx, int xdp)
 	fp_use_arena();
 	cfg = bpf_map_lookup_elem(&fp_config, &zero);
 	sc = fp_scratch_get();
+	ctr = fp_counters_get();
 	if (!cfg || !cfg->port || !sc) {
-		fp_count(FP_C_NOT_OURS, 1);
+		fp_count(ctr, FP_C_NOT_OURS, 1);
 		return 0;
 	}
 	/* The frame's headers live in the scratch, not on this stack: the deepest chain of
 	 * global functions below must fit the 512-byte stack together with this frame. */
 	f = &sc->frame;
-	reason = fp_parse_frame(ctx, xdp, f, cfg->port);
+	reason = fp_parse_frame(ctx, xdp, f, cfg->port, ctr);
 	if (reason)
 		goto pass;
 	if (!(cfg->flags & FP_CFG_ENABLED)) {
@@ -747,17 +750,17 @@ static __always_inline int fp_run(void *ctx, int xdp)
 		goto pass;
 	}
 	if (err) {
-		fp_count(FP_C_PASS_ERROR, 1);
+		fp_count(ctr, FP_C_PASS_ERROR, 1);
 		return -1;
 	}
-	fp_count(FP_C_HITS, 1);
-	fp_count(FP_C_BYTES_IN, plen);
-	fp_count(FP_C_BYTES_OUT, r.pos);
+	fp_count(ctr, FP_C_HITS, 1);
+	fp_count(ctr, FP_C_BYTES_IN, plen);
+	fp_count(ctr, FP_C_BYTES_OUT, r.pos);
 	return 1;
 pass:
-	fp_count(reason, 1);
+	fp_count(ctr, reason, 1);
 	if (reason == FP_C_PASS_MISS)
-		fp_count(FP_C_MISSES, 1);
+		fp_count(ctr, FP_C_MISSES, 1);
 	return 0;
 }
 

@@ -82,6 +82,29 @@ static inline int fp_arena_map_fd(void)
 	return found;
 }
 
+/* Every counter summed over the possible CPUs into out[FP_C_MAX]. 0 or -errno (out zeroed). */
+static inline int fp_counters_sum(struct fastpath *skel, __u64 *out)
+{
+	int ncpu = libbpf_num_possible_cpus(), err = 0;
+	struct fp_counters *v;
+	__u32 zero = 0;
+
+	memset(out, 0, sizeof(__u64) * FP_C_MAX);
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	v = calloc((size_t)ncpu, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	if (bpf_map__lookup_elem(skel->maps.fp_counters, &zero, sizeof(zero), v,
+				 sizeof(*v) * (size_t)ncpu, 0))
+		err = -errno;
+	for (int c = 0; !err && c < ncpu; c++)
+		for (int i = 0; i < FP_C_MAX; i++)
+			out[i] += v[c].c[i];
+	free(v);
+	return err;
+}
+
 static inline int fp_load_destroy(struct fastpath *skel);
 
 /*

@@ -7,7 +7,8 @@
  *                 bpf/fp_load.h); the programs never allocate in it and only write kv_entry.access.
  *  - fp_config:   ARRAY[1] of struct fp_config, written by user space (fastpath.h).
  *  - fp_allow4/6: LPM tries of allowed source prefixes, written by user space.
- *  - fp_counters: PERCPU_ARRAY[FP_C_MAX] of __u64, written by the programs (enum fp_counter).
+ *  - fp_counters: PERCPU_ARRAY[1] of struct fp_counters, written by the programs (one lookup
+ *                 per frame instead of one per counter bumped).
  *  - fp_hot:      RINGBUF of struct fp_hot_rec, sampled hits.
  *  - fp_scratch:  PERCPU_ARRAY[1] of struct fp_scratch: request copy, reply under construction,
  *                 value staging. Per CPU because a program runs to completion on one CPU without
@@ -106,9 +107,9 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, FP_C_MAX);
+	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u64);
+	__type(value, struct fp_counters);
 } fp_counters SEC(".maps");
 
 struct {
@@ -127,15 +128,19 @@ struct {
  * must, see docs/BPF.md). */
 #define fp_use_arena() asm volatile("" : : "r"(&arena))
 
-/* Add n to counter c on this CPU. */
-static __always_inline __u64 fp_count(__u32 c, __u64 n)
+/* This CPU's counters: looked up once per frame (fp_run), then bumped with fp_count(). */
+static __always_inline struct fp_counters *fp_counters_get(void)
 {
-	__u64 *v = bpf_map_lookup_elem(&fp_counters, &c);
+	__u32 zero = 0;
 
-	if (!v)
-		return 0;
-	*v += n;
-	return *v;
+	return bpf_map_lookup_elem(&fp_counters, &zero);
+}
+
+/* Add n to counter c (any value: out of range is ignored) of this CPU's counters ctr. */
+static __always_inline void fp_count(struct fp_counters *ctr, __u32 c, __u64 n)
+{
+	if (ctr && c < FP_C_MAX)
+		ctr->c[c] += n;
 }
 
 static __always_inline struct fp_scratch *fp_scratch_get(void)

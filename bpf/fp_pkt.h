@@ -111,11 +111,42 @@ static __always_inline long fp_store(void *ctx, int xdp, __u32 off, void *from, 
 	return bpf_skb_store_bytes(ctx, off, from, len, BPF_F_RECOMPUTE_CSUM);
 }
 
+/* The fast-path programs are not frags-aware (no BPF_F_XDP_HAS_FRAGS), so an XDP frame is one
+ * linear buffer: its length is data_end - data, no helper call needed. */
 static __always_inline __u32 fp_frame_len(void *ctx, int xdp)
 {
-	if (xdp)
-		return (__u32)bpf_xdp_get_buff_len(ctx);
+	if (xdp) {
+		struct xdp_md *x = ctx;
+
+		return x->data_end - x->data;
+	}
 	return ((struct __sk_buff *)ctx)->len;
+}
+
+/*
+ * The first FP_HDR_LOAD bytes of the frame (Ethernet + 20 bytes of IP + 8: with IPv4 without
+ * options, the UDP header too) into to. XDP reads them straight from the linear buffer (the
+ * verifier accepts unaligned packet and map-value accesses on x86-64), a helper call and a
+ * memcpy less per frame; tc uses bpf_skb_load_bytes(), which also handles non-linear skbs.
+ */
+#define FP_HDR_LOAD (FP_ETH_HLEN + 20 + 8)
+static __always_inline long fp_load_hdr(void *ctx, int xdp, __u8 *to)
+{
+	if (xdp) {
+		struct xdp_md *x = ctx;
+		const __u8 *d = (const __u8 *)(long)x->data;
+
+		if (d + FP_HDR_LOAD > (const __u8 *)(long)x->data_end)
+			return -EFAULT;
+		*(__u64 *)(to + 0) = *(const __u64 *)(d + 0);
+		*(__u64 *)(to + 8) = *(const __u64 *)(d + 8);
+		*(__u64 *)(to + 16) = *(const __u64 *)(d + 16);
+		*(__u64 *)(to + 24) = *(const __u64 *)(d + 24);
+		*(__u64 *)(to + 32) = *(const __u64 *)(d + 32);
+		*(__u16 *)(to + 40) = *(const __u16 *)(d + 40);
+		return 0;
+	}
+	return bpf_skb_load_bytes(ctx, 0, to, FP_HDR_LOAD);
 }
 
 /*
@@ -150,12 +181,13 @@ static __always_inline long fp_resize(void *ctx, int xdp, __u32 old_len, __u32 n
 	return -ENOSPC;
 }
 
-/* Fold a 64-bit ones' complement accumulator to 16 bits. */
+/* Fold a 64-bit ones' complement accumulator to 16 bits. Two steps per halving suffice: after
+ * the first, s <= 2^33 - 2 (resp. 0x1fffe), and when the second adds a carry the low part was
+ * at most 2^32 - 2 (resp. 0xfffe), so no carry is left. */
 static __always_inline __u16 fp_csum_fold(__u64 s)
 {
 	s = (s & 0xffffffff) + (s >> 32);
 	s = (s & 0xffffffff) + (s >> 32);
-	s = (s & 0xffff) + (s >> 16);
 	s = (s & 0xffff) + (s >> 16);
 	s = (s & 0xffff) + (s >> 16);
 	return (__u16)s;

@@ -369,22 +369,9 @@ static int fp_allow_push(void)
 /* Sum every counter over the possible CPUs into out[FP_C_MAX] (zeros when off). */
 static void fp_counters_read(__u64 *out)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	__u64 *vals;
-
 	memset(out, 0, sizeof(__u64) * FP_C_MAX);
-	if (!fp.skel || ncpu <= 0)
-		return;
-	vals = calloc((size_t)ncpu, sizeof(__u64));
-	if (!vals)
-		return;
-	for (__u32 k = 0; k < FP_C_MAX; k++) {
-		if (bpf_map_lookup_elem(bpf_map__fd(fp.skel->maps.fp_counters), &k, vals))
-			continue;
-		for (int c = 0; c < ncpu; c++)
-			out[k] += vals[c];
-	}
-	free(vals);
+	if (fp.skel && fp_counters_sum(fp.skel, out))
+		memset(out, 0, sizeof(__u64) * FP_C_MAX);
 }
 
 /* ---- hot keys -------------------------------------------------------------------------------- */

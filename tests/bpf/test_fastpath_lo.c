@@ -59,14 +59,9 @@ static int put(const char *key, const char *val)
 
 static __u64 counter(__u32 c)
 {
-	__u64 v[512] = {0}, sum = 0;
+	__u64 all[FP_C_MAX];
 
-	if (ncpus > 512 || bpf_map__lookup_elem(skel->maps.fp_counters, &c, sizeof(c), v,
-						sizeof(__u64) * (size_t)ncpus, 0))
-		return 0;
-	for (int i = 0; i < ncpus; i++)
-		sum += v[i];
-	return sum;
+	return c < FP_C_MAX && !fp_counters_sum(skel, all) ? all[c] : 0;
 }
 
 static int lo_up(void)

@@ -278,16 +278,9 @@ static size_t request(__u8 *out, __u32 id, __u64 token, __u8 flags, int argc,
 
 static void counters(__u64 *c)
 {
-	__u64 *v = calloc((size_t)ncpus, sizeof(*v));
+	int err = fp_counters_sum(skel, c);
 
-	for (__u32 i = 0; i < FP_C_MAX; i++) {
-		c[i] = 0;
-		if (!bpf_map__lookup_elem(skel->maps.fp_counters, &i, sizeof(i), v,
-					  sizeof(*v) * (size_t)ncpus, 0))
-			for (int j = 0; j < ncpus; j++)
-				c[i] += v[j];
-	}
-	free(v);
+	CHECK_MSG(!err, "fp_counters_sum: %d", err);
 }
 
 static __u32 allow_gen; /* fp_config.allow_gen: only ever increased, as the server does */
