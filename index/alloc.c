@@ -326,9 +326,9 @@ static __u32 slab_page_new(unsigned kind, unsigned cls)
 		*slot_link(slot) =
 		    i + 1 < nobjs ? (__u16)(ARENA_SLAB_HDR_SIZE + (i + 1) * size) : 0;
 	}
-	/* Header before page-map word: a reader that sees ENTRY sees obj_size and nobjs. */
+	/* Header before page-map word: a reader that sees ENTRY may read the header. */
 	arena_smp_wmb();
-	arena_write_once(PMAP[pg], ARENA_PM(kind, cls));
+	arena_write_once(PMAP[pg], ARENA_PM(kind, ARENA_PM_SLAB_ARG(cls, size)));
 	class_list(kind, cls)->npages++;
 	partial_push(class_list(kind, cls), pg);
 	return pg;
@@ -546,7 +546,7 @@ static void check_slab_page(__u32 pg, unsigned kind, unsigned cls, __u64 *live, 
 
 	size = kind == ARENA_PK_ENTRY ? arena_entry_sizes[cls] : arena_slab_sizes[cls];
 	ARENA_ASSERT(sh->magic == ARENA_SLAB_MAGIC && sh->kind == kind && sh->cls == cls);
-	ARENA_ASSERT(sh->obj_size == size);
+	ARENA_ASSERT(sh->obj_size == size && ARENA_PM_SIZE(PMAP[pg]) == size);
 	ARENA_ASSERT(sh->nobjs == (ARENA_PAGE_SIZE - ARENA_SLAB_HDR_SIZE) / size);
 	for (off = sh->free_off; off; off = *slot_link(base + off)) {
 		ARENA_ASSERT(off >= ARENA_SLAB_HDR_SIZE && (off - ARENA_SLAB_HDR_SIZE) % size == 0);
@@ -588,7 +588,8 @@ __u64 arena_alloc_check(void)
 			for (pg = class_list(kind, c)->partial; pg; pg = slab_hdr(pg)->next) {
 				ARENA_ASSERT(pg >= ARENA_FIRST_OBJ_PAGE && pg < S->next_page);
 				ARENA_ASSERT(!on_list[pg - ARENA_FIRST_OBJ_PAGE]);
-				ARENA_ASSERT(ARENA_PMAP[pg] == ARENA_PM(kind, c));
+				ARENA_ASSERT(ARENA_PM_KIND(ARENA_PMAP[pg]) == kind &&
+					     ARENA_PM_CLS(ARENA_PMAP[pg]) == c);
 				ARENA_ASSERT(slab_hdr(pg)->prev == prev);
 				on_list[pg - ARENA_FIRST_OBJ_PAGE] = 1;
 				prev = pg;
@@ -600,14 +601,14 @@ __u64 arena_alloc_check(void)
 		checked++;
 		switch (ARENA_PM_KIND(w)) {
 		case ARENA_PK_ENTRY:
-			c = ARENA_PM_ARG(w);
+			c = ARENA_PM_CLS(w);
 			ARENA_ASSERT(c < ARENA_ENTRY_NCLASSES);
 			check_slab_page(pg, ARENA_PK_ENTRY, c, &live, &e_used[c], on_list);
 			e_pages[c]++;
 			pg++;
 			break;
 		case ARENA_PK_SLAB:
-			c = ARENA_PM_ARG(w);
+			c = ARENA_PM_CLS(w);
 			ARENA_ASSERT(c < ARENA_SLAB_NCLASSES);
 			check_slab_page(pg, ARENA_PK_SLAB, c, &live, &s_used[c], on_list);
 			s_pages[c]++;

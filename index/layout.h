@@ -19,7 +19,7 @@
 #include "htab.h"
 
 #define ARENA_MAGIC	     0x41524e414b563031ULL /* "ARNAKV01" */
-#define ARENA_LAYOUT_VERSION 1
+#define ARENA_LAYOUT_VERSION 2
 #define ARENA_MAX_DBS	     16
 
 struct arena_stats {
