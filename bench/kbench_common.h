@@ -91,11 +91,10 @@ static inline int kb_arena_fill(int db, __u32 n)
 }
 
 /*
- * Open kbench on the live arena with kb_keys/kb_hash sized for nkeys and kb_patch for
- * nframes (>= 1), the peer verdict and fast-path port set, and load it. NULL on error
- * (message printed).
+ * Open kbench on the live arena with kb_keys/kb_hash sized for nkeys, the peer verdict and
+ * fast-path port set, and load it. NULL on error (message printed).
  */
-static inline struct kbench *kb_open(__u32 nkeys, __u32 nframes, __u32 peer_verdict, __u16 port)
+static inline struct kbench *kb_open(__u32 nkeys, __u32 peer_verdict, __u16 port)
 {
 	struct kbench *skel;
 	int fd = fp_arena_map_fd(), err;
@@ -114,8 +113,6 @@ static inline struct kbench *kb_open(__u32 nkeys, __u32 nframes, __u32 peer_verd
 		err = bpf_map__set_max_entries(skel->maps.kb_keys, nkeys ? nkeys : 1);
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.kb_hash, nkeys ? nkeys : 1);
-	if (!err)
-		err = bpf_map__set_max_entries(skel->maps.kb_patch, nframes ? nframes : 1);
 	if (!err) {
 		skel->rodata->kb_peer_verdict = peer_verdict;
 		skel->rodata->kb_port = port;

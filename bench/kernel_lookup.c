@@ -271,7 +271,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "arena fill: %d\n", err);
 		goto cleanup;
 	}
-	skel = kb_open(o.keys, 1, 2 /* XDP_PASS, unused */, 0);
+	skel = kb_open(o.keys, 2 /* XDP_PASS, unused */, 0);
 	if (!skel) {
 		err = -EINVAL;
 		goto cleanup;

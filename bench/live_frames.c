@@ -16,9 +16,9 @@
  *
  * Keyspace: KEYS keys inserted with the index's writer API (kbench_common.h). One request
  * frame per key is built in full here (IPv4/UDP, valid checksums, the fast path's header, a
- * RESP GET); the kernel gets the frame of key 0 as a template (kb_tmpl) and, per key, the bytes
- * that differ (kb_patch), and this program checks that template + patch rebuilds every frame
- * exactly. The injected program is kb_live (bpf/kbench.bpf.c): it writes the frame of the next
+ * RESP GET); the kernel gets the frame of key 0 as a template (kb_tmpl) and computes the bytes
+ * that differ for another key (kb_frame_fields(), bpf/kbench.h), and this program checks that
+ * the template with those bytes rebuilds every frame exactly. The injected program is kb_live (bpf/kbench.bpf.c): it writes the frame of the next
  * key (hot: key 0; random: xorshift64 over KEYS) over the packet, because live mode recycles
  * pages without restoring their bytes and an XDP_TX'd page holds a reply, then tail-calls
  * fp_xdp. Its overhead is measured alone (kb_prog slot empty: restore, then
@@ -87,6 +87,31 @@ static void be16(__u8 *p, __u16 v)
 }
 
 /* GET key i from 10.211.0.2:40000 (cli) to 10.211.0.1:PORT (srv). Returns the frame length. */
+/* kb_tmpl.csum_base of template frame f (kb_frame_fields()): the UDP checksum's sum in memory
+ * order (16-bit words as they sit in the frame, read on this little-endian host) over the
+ * pseudo-header, UDP header and payload, with the checksum, request id and digits as zeros. */
+static __u64 csum_base(const __u8 *f)
+{
+	__u8 t[KB_FRAME_MAX];
+	__u64 s = 0;
+	__u16 w;
+
+	memcpy(t, f, KB_FRAME_LEN);
+	memset(t + KB_OFF_UDP_CSUM, 0, 2);
+	memset(t + KB_OFF_REQ_ID, 0, 4);
+	memset(t + KB_OFF_DIGITS, 0, 12);
+	for (int o = 26; o < 34; o += 2) { /* source and destination addresses */
+		memcpy(&w, t + o, 2);
+		s += w;
+	}
+	s += htons(17) + htons((__u16)(KB_FRAME_LEN - 34)); /* protocol, UDP length */
+	for (int o = 34; o < KB_FRAME_LEN; o += 2) {
+		memcpy(&w, t + o, 2);
+		s += w;
+	}
+	return s;
+}
+
 static __u32 build_get(__u8 *f, __u32 i, const __u8 *mac_srv, const __u8 *mac_cli)
 {
 	static const __u8 src[4] = {10, 211, 0, 2}, dst[4] = {10, 211, 0, 1};
@@ -398,7 +423,7 @@ int main(int argc, char **argv)
 	err = fp_setup();
 	if (err)
 		goto cleanup;
-	kb = kb_open(1, keys, peer_pass ? XDP_PASS : XDP_DROP, PORT);
+	kb = kb_open(1, peer_pass ? XDP_PASS : XDP_DROP, PORT);
 	if (!kb) {
 		err = -EINVAL;
 		goto cleanup;
@@ -409,33 +434,28 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	memcpy(kb->bss->kb_tmpl.w, first, KB_FRAME_LEN);
+	kb->bss->kb_tmpl.csum_base = csum_base(first);
 	for (__u32 i = 0; i < keys && !err; i++) {
-		struct kb_patch p = {0};
+		struct kb_fields p;
 		__u8 again[KB_FRAME_MAX];
 
 		if (build_get(frame, i, mac_srv, mac_cli) != KB_FRAME_LEN) {
 			err = -EINVAL;
 			break;
 		}
-		memcpy(p.key, frame + KB_OFF_KEY, KB_KLEN);
-		memcpy(&p.id, frame + KB_OFF_REQ_ID, 4);
-		memcpy(&p.csum, frame + KB_OFF_UDP_CSUM, 2);
 		/* what kb_live will write must be this very frame */
+		kb_frame_fields(i, kb->bss->kb_tmpl.csum_base, &p);
 		memcpy(again, first, KB_FRAME_LEN);
-		memcpy(again + KB_OFF_KEY, p.key, KB_KLEN);
+		memcpy(again + KB_OFF_DIGITS, p.digits, 12);
 		memcpy(again + KB_OFF_REQ_ID, &p.id, 4);
 		memcpy(again + KB_OFF_UDP_CSUM, &p.csum, 2);
 		if (memcmp(again, frame, KB_FRAME_LEN)) {
-			fprintf(stderr, "template + patch != frame of key %u\n", i);
+			fprintf(stderr, "template + kb_frame_fields() != frame of key %u\n", i);
 			err = -EINVAL;
-		} else if (bpf_map_update_elem(bpf_map__fd(kb->maps.kb_patch), &i, &p, 0)) {
-			err = -errno;
 		}
 	}
-	if (err) {
-		fprintf(stderr, "kb_patch fill: %d\n", err);
+	if (err)
 		goto cleanup;
-	}
 	kb->bss->kb_ctl.nkeys = keys;
 	kb->bss->kb_ctl.rnd = 0x9e3779b97f4a7c15ULL;
 	err = bpf_xdp_attach(if_cli, bpf_program__fd(kb->progs.kb_peer), XDP_FLAGS_DRV_MODE, NULL);

@@ -21,12 +21,12 @@
  *    re-copying the input frame, so after an XDP_TX the page holds the REPLY the fast path
  *    wrote, and the next run would see a reply, not a request (it would be passed, not
  *    answered). So kb_live first writes the request of the next key (chosen like the lookups)
- *    over the packet: the template frame (kb_tmpl, one cache-hot copy) with the key's own
- *    bytes, request id and UDP checksum from kb_patch (one 32-byte slot per key, so a random
- *    key costs one cache line, not a whole frame), with direct 8-byte packet stores; then it
+ *    over the packet: the template frame (kb_tmpl, one cache-hot copy) with the key's digits,
+ *    request id and UDP checksum computed by kb_frame_fields() (kbench.h: no per-key table, so
+ *    a random key costs the driver no cache miss), with direct 8-byte packet stores; then it
  *    tail-calls slot 0 of kb_prog, the real fp_xdp loaded on the real arena. Its own cost
- *    (PRNG step, array lookup, ~15 stores, the tail call) is part of the measured rate;
- *    bench/live_frames.c measures it alone (empty kb_prog) and prints it.
+ *    (PRNG step, 12 digits, a checksum of 8 words, ~15 stores, the tail call) is part of the
+ *    measured rate; bench/live_frames.c measures it alone (empty kb_prog) and prints it.
  *  - kb_tx: a stand-in for fp_xdp in kb_prog that only swaps the MACs and returns XDP_TX: the
  *    cost of the driver plus the transmit path (veth, peer, page recycling) without the fast
  *    path's own work.
@@ -83,13 +83,6 @@ struct {
 } kb_hash SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1); /* resized by user space before load */
-	__type(key, __u32);
-	__type(value, struct kb_patch);
-} kb_patch SEC(".maps");
-
-struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
 	__uint(max_entries, 1);
 	__uint(key_size, sizeof(__u32));
@@ -135,7 +128,9 @@ static __always_inline __u32 kb_next(struct kb_loop *l)
 	x ^= x >> 7;
 	x ^= x << 17;
 	l->rnd = x;
-	return (__u32)(x % n);
+	/* (high 32 bits * n) >> 32: in [0, n), uniform to 2^-32, and no 64-bit division (tens
+	 * of cycles in BPF, which has no multiply-high to turn x % n into) */
+	return (__u32)(((x >> 32) * n) >> 32);
 }
 
 static long kb_arena_one(__u64 i, void *ctx)
@@ -231,13 +226,11 @@ int kb_live(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
 	struct kb_loop l = {.rnd = kb_ctl.rnd};
 	__u32 idx = kb_next(&l), i;
-	struct kb_patch *p;
+	struct kb_fields p;
 
 	kb_ctl.rnd = l.rnd;
 	kb_res.live_runs++;
-	p = bpf_map_lookup_elem(&kb_patch, &idx);
-	if (!p)
-		return XDP_DROP;
+	kb_frame_fields(idx, kb_tmpl.csum_base, &p);
 	/* Exactly the template's length (live mode resets a frame's bounds, not its bytes). */
 	if (data + KB_FRAME_LEN > end || end - data != KB_FRAME_LEN) {
 		kb_res.live_badlen++;
@@ -248,10 +241,10 @@ int kb_live(struct xdp_md *ctx)
 	/* the last KB_FRAME_LEN % 8 = 6 bytes (little-endian word), then the key's fields */
 	*(__u32 *)(data + KB_FRAME_LEN / 8 * 8) = (__u32)kb_tmpl.w[KB_FRAME_LEN / 8];
 	*(__u16 *)(data + KB_FRAME_LEN / 8 * 8 + 4) = (__u16)(kb_tmpl.w[KB_FRAME_LEN / 8] >> 32);
-	*(__u64 *)(data + KB_OFF_KEY) = *(__u64 *)p->key;
-	*(__u64 *)(data + KB_OFF_KEY + 8) = *(__u64 *)(p->key + 8);
-	*(__u32 *)(data + KB_OFF_REQ_ID) = p->id;
-	*(__u16 *)(data + KB_OFF_UDP_CSUM) = p->csum;
+	*(__u64 *)(data + KB_OFF_DIGITS) = *(__u64 *)p.digits;
+	*(__u32 *)(data + KB_OFF_DIGITS + 8) = *(__u32 *)(p.digits + 8);
+	*(__u32 *)(data + KB_OFF_REQ_ID) = p.id;
+	*(__u16 *)(data + KB_OFF_UDP_CSUM) = p.csum;
 	bpf_tail_call(ctx, &kb_prog, 0);
 	kb_res.live_nocall++;
 	return XDP_DROP;
