@@ -585,6 +585,15 @@ static __always_inline int fp_emit(void *ctx, int xdp, struct fp_scratch *sc, st
 	__builtin_memcpy(eth->src, f->eth.dst, 6);
 	eth->proto = f->eth.proto;
 	udp = (struct fp_udp *)(sc->hdr + FP_HDR_ROOM - 8);
+	/*
+	 * Checksums from values, never by reading back the headers just written (a narrow store
+	 * followed by a wider load of the same bytes stalls store forwarding, ~3% of a hot frame
+	 * in perf). Swapping addresses or ports leaves a sum unchanged, so: the pseudo-header is
+	 * the request's with the new length; the UDP header adds both ports and the length once
+	 * more; the IPv4 header checksum is updated from the request's, which fp_parse_frame()
+	 * verified, for the two 16-bit words that change (tot_len; ttl with proto), RFC 1624 eq. 3:
+	 * HC' = ~(~HC + ~m + m').
+	 */
 	if (f->v6) {
 		ip6 = (struct fp_ip6 *)(sc->hdr + FP_HDR_ROOM - 8 - 40);
 		*ip6 = f->ip6;
@@ -592,23 +601,28 @@ static __always_inline int fp_emit(void *ctx, int xdp, struct fp_scratch *sc, st
 		__builtin_memcpy(ip6->daddr, f->ip6.saddr, 16);
 		ip6->payload_len = bpf_htons(udp_len);
 		ip6->hop_limit = FP_REPLY_TTL;
-		s = fp_pseudo6(ip6, udp_len);
+		s = fp_pseudo6(&f->ip6, udp_len);
 	} else {
+		__u16 tot = bpf_htons(20 + udp_len);
+		__u16 ttl_old = f->ip4.ttl | (__u16)f->ip4.proto << 8; /* memory order */
+		__u16 ttl_new = FP_REPLY_TTL | (__u16)f->ip4.proto << 8;
+		__u64 h = (__u16)~f->ip4.check;
+
+		h += (__u16)~f->ip4.tot_len + (__u32)tot + (__u16)~ttl_old + (__u32)ttl_new;
 		ip4 = (struct fp_ip4 *)(sc->hdr + FP_HDR_ROOM - 8 - 20);
 		*ip4 = f->ip4;
 		ip4->saddr = f->ip4.daddr;
 		ip4->daddr = f->ip4.saddr;
-		ip4->tot_len = bpf_htons(20 + udp_len);
+		ip4->tot_len = tot;
 		ip4->ttl = FP_REPLY_TTL;
-		ip4->check = 0;
-		ip4->check = ~fp_csum_fold(fp_csum_words(ip4, 10));
-		s = fp_pseudo4(ip4, udp_len);
+		ip4->check = ~fp_csum_fold(h);
+		s = fp_pseudo4(&f->ip4, udp_len);
 	}
 	udp->sport = f->udp.dport;
 	udp->dport = f->udp.sport;
 	udp->len = bpf_htons(udp_len);
 	udp->check = 0;
-	s += fp_csum_words(udp, 4);
+	s += (__u32)f->udp.sport + f->udp.dport + bpf_htons(udp_len);
 	s += fp_csum_buf(sc->out, out_len, (FP_OUT_LIMIT + FP_CSUM_CHUNK - 1) / FP_CSUM_CHUNK);
 	c = ~fp_csum_fold(s);
 	udp->check = c ? c : 0xffff; /* 0 would mean "no checksum" (IPv4) */
