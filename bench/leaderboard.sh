@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
 #
-# leaderboard.sh - the leaderboard query rate, `ZREVRANGE lb 0 9 WITHSCORES`, through every path
-# in one run:
+# leaderboard.sh - the leaderboard query rate, `ZREVRANGE lb 0 9 WITHSCORES` (QUERY=top, the
+# default) or a player's place, `ZREVRANK lb player:500` (QUERY=rank: the rank walk of
+# bpf/fp_zset.h), through every path in one run:
 #   xdp    arenakv, UDP, answered by the XDP program (generic mode on lo)
 #   tc     arenakv, UDP, answered by the tcx ingress program on lo
 #   udp    arenakv, UDP, answered by user space (--fastpath-mode off)
@@ -27,7 +28,8 @@
 # share is low did not measure the fast path.
 #
 # Usage: bench/leaderboard.sh   (env: ARENAKV_BUILD, REDIS_SERVER, SECS=3 ROUNDS=3 INFLIGHT=32
-#        CLIENTS=32 MEMBERS=1000 N=200000 PIN=1 ISOLATE=1 (root: run in a private netns))
+#        CLIENTS=32 MEMBERS=1000 N=200000 PIN=1 QUERY=top|rank ISOLATE=1 (root: run in a
+#        private netns))
 # Loopback only. Invariant: every server started here is stopped by its own PID (trap on exit);
 # XDP/tcx programs go with their server; the private namespace is deleted by the same trap.
 set -euo pipefail
@@ -45,6 +47,12 @@ CLIENTS=${CLIENTS:-32}
 MEMBERS=${MEMBERS:-1000}
 N=${N:-200000}
 PIN=${PIN:-1}
+QUERY=${QUERY:-top}
+case "$QUERY" in
+top) query=(ZREVRANGE lb 0 9 WITHSCORES) ;;
+rank) query=(ZREVRANK lb player:500) ;; # no WITHSCORE: redis-server 7.0 lacks it
+*) echo "leaderboard.sh: QUERY must be top or rank" >&2; exit 1 ;;
+esac
 
 # Private network namespace (root): our XDP attach on lo never meets another server's.
 if [ "${ISOLATE:-1}" = 1 ] && [ -z "${AKV_LB_NETNS:-}" ] && [ "$(id -u)" = 0 ] &&
@@ -109,8 +117,12 @@ static double now(void)
 
 int main(int argc, char **argv)
 {
-	static const char cmd[] = "*5\r\n$9\r\nZREVRANGE\r\n$2\r\nlb\r\n$1\r\n0\r\n$1\r\n9\r\n"
+	static const char top[] = "*5\r\n$9\r\nZREVRANGE\r\n$2\r\nlb\r\n$1\r\n0\r\n$1\r\n9\r\n"
 				  "$10\r\nWITHSCORES\r\n";
+	static const char rank[] = "*3\r\n$8\r\nZREVRANK\r\n$2\r\nlb\r\n$10\r\nplayer:500\r\n";
+	int is_rank = argc > 4 && !strcmp(argv[4], "rank");
+	const char *cmd = is_rank ? rank : top;
+	size_t cmdlen = is_rank ? sizeof(rank) - 1 : sizeof(top) - 1;
 	int port = atoi(argv[1]), inflight = atoi(argv[2]), i, fd;
 	double secs = atof(argv[3]), t0, end, *sent;
 	unsigned char req[128], rep[2048];
@@ -125,14 +137,14 @@ int main(int argc, char **argv)
 		return perror("socket"), 1;
 	memset(req, 0, 16);
 	req[0] = 0xAE, req[1] = 0x4B, req[2] = 1;
-	memcpy(req + 16, cmd, sizeof(cmd) - 1);
+	memcpy(req + 16, cmd, cmdlen);
 	t0 = now();
 	end = t0 + secs;
 	for (i = 0; i < inflight; i++) {
 		id = htonl(i);
 		memcpy(req + 4, &id, 4);
 		sent[i] = now();
-		if (send(fd, req, 16 + sizeof(cmd) - 1, 0) < 0)
+		if (send(fd, req, 16 + cmdlen, 0) < 0)
 			return perror("send"), 1;
 	}
 	while (now() < end) {
@@ -148,7 +160,7 @@ int main(int argc, char **argv)
 					id = htonl(i);
 					memcpy(req + 4, &id, 4);
 					sent[i] = t;
-					send(fd, req, 16 + sizeof(cmd) - 1, 0);
+					send(fd, req, 16 + cmdlen, 0);
 				}
 			continue;
 		}
@@ -161,10 +173,10 @@ int main(int argc, char **argv)
 			continue;
 		ok++;
 		kernel += !!(rep[3] & 0x02);
-		errors += n > 16 && rep[16] != '*';
+		errors += n > 16 && rep[16] != (is_rank ? ':' : '*');
 		memcpy(req + 4, &id, 4);
 		sent[i] = now();
-		send(fd, req, 16 + sizeof(cmd) - 1, 0);
+		send(fd, req, 16 + cmdlen, 0);
 	}
 	t0 = now() - t0;
 	printf("ok=%llu kernel=%llu lost=%llu errors=%llu secs=%.2f rps=%.0f\n",
@@ -240,7 +252,7 @@ one_udp() {	# PATH MODE -> "PATH rps kernel_share" in results
 		stop
 		return
 	fi
-	out=$("${cli_pin[@]}" "$tmp/lb_udp" "$port" "$INFLIGHT" "$SECS")
+	out=$("${cli_pin[@]}" "$tmp/lb_udp" "$port" "$INFLIGHT" "$SECS" "$QUERY")
 	echo "#   $path: $out" >> "$tmp/raw"
 	awk -v p="$path" '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] } }
 		END { if (f["errors"] + 0) print "# " p ": error replies" > "/dev/stderr";
@@ -254,7 +266,7 @@ one_tcp() {	# PATH BINARY [ARGS...]
 	shift 2
 	start "$path" "$bin" "$@"
 	out=$("${cli_pin[@]}" "$bench" -h 127.0.0.1 -p "$port" -c "$CLIENTS" -n "$N" --csv \
-		ZREVRANGE lb 0 9 WITHSCORES 2> /dev/null | tail -1)
+		"${query[@]}" 2> /dev/null | tail -1)
 	echo "#   $path: $out" >> "$tmp/raw"
 	awk -F'"' -v p="$path" '{ printf "%s %s 0\n", p, $4 }' <<< "$out" >> "$tmp/results"
 	stop
@@ -262,7 +274,7 @@ one_tcp() {	# PATH BINARY [ARGS...]
 
 echo "# leaderboard.sh: $(date -u '+%Y-%m-%d %H:%M UTC')  $(nproc) CPUs  kernel $(uname -r)"
 echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg); netns: ${AKV_LB_NETNS:-host}"
-echo "# ZREVRANGE lb 0 9 WITHSCORES, lb = $MEMBERS members; udp: inflight=$INFLIGHT ${SECS}s;" \
+echo "# ${query[*]}, lb = $MEMBERS members; udp: inflight=$INFLIGHT ${SECS}s;" \
 	"tcp: clients=$CLIENTS n=$N; rounds=$ROUNDS; pin server=${srv_pin[*]:-none}" \
 	"client=${cli_pin[*]:-none}"
 

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * fastpath.bpf.c - the in-kernel fast path: an XDP and a tcx program that answer GET, MGET,
- * EXISTS, TTL, PTTL and STRLEN datagrams, and ZSCORE and ZRANGE / ZREVRANGE by rank
- * (bpf/fp_zset.h) (bpf/fastpath.h, docs/PROTOCOL.md) from the arena the
- * server writes, and pass everything else up to the server.
+ * EXISTS, TTL, PTTL and STRLEN datagrams, and ZSCORE, ZRANK / ZREVRANK and ZRANGE / ZREVRANGE
+ * by rank (bpf/fp_zset.h) (bpf/fastpath.h, docs/PROTOCOL.md) from the arena the server writes,
+ * and pass everything else up to the server.
  *
- * Both programs are one line around fp_run() (bpf/fp_answer.h), inlined with xdp = 1 or 0 so
- * each keeps only its own hook's helpers. The lookup is the index's own lock-free reader
+ * Each program is one line around fp_run() (bpf/fp_answer.h), inlined with xdp = 1 or 0 so
+ * each keeps only its own hook's helpers, and with kind = FP_KIND_MAIN or FP_KIND_ZSET: the
+ * sorted-set commands run in fp_xdp_zset / fp_tc_zset, tail-called by fp_xdp / fp_tc, each with
+ * its own verifier budget (bpf/fp_zset.h). The lookup is the index's own lock-free reader
  * (index/htab.h, htab_read_at), compiled here with these bounds:
  *  - keys up to FP_KEY_MAX bytes are hashed in place in the per-CPU scratch copy of the request
  *    (XXH64 costs ~30 processed instructions per byte of bound, docs/BPF.md);
@@ -46,7 +48,7 @@ static __always_inline int fp_key_eq(const void *key, const __u8 __arena *akey, 
 /* now_ns 0: read CLOCK_MONOTONIC only for an entry that has an expiry (index/htab.h) */
 #define HTAB_READ_CLOCK(now_ns)	   ((now_ns) ? (now_ns) : bpf_ktime_get_ns())
 #define ZSET_READ_MAX_STEPS	   64 /* skip-list steps per walk (about 30 for 1M members) */
-#define ZSET_READ_MEMBER_MAX	   64 /* longest member ZSCORE looks up */
+#define ZSET_READ_MEMBER_MAX	   64 /* longest member looked up or compared */
 /* Node validation and the member comparison are global functions (fp_zset.h), each verified
  * once instead of once per skip-list step. */
 struct kv_entry;
@@ -56,6 +58,19 @@ fp_zset_node_adapt(struct kv_entry __arena *n, const __u8 __arena **m, __u32 *ml
 int fp_zset_lexcmp(__u64 a, __u32 alen, __u32 blen);
 #define ZSET_READ_NODE(n, m, mlen)	   fp_zset_node_adapt((n), (m), (mlen))
 #define ZSET_READ_LEXCMP(a, alen, b, blen) fp_zset_lexcmp(arena_addr(a), (alen), (blen))
+__u32 fp_zset_opaque(__u32 v);
+int fp_zset_cmp(__u64 fkey, __u64 key, __u64 fm, __u32 fml, __u32 mlen);
+/* the rank walk's level and order: see index/zset.h */
+#define ZSET_READ_LEVEL(i) fp_zset_opaque(i)
+#define ZSET_READ_CMP(fkey, key, fm, fml, m, mlen)                                                 \
+	fp_zset_cmp((fkey), (key), arena_addr(fm), (fml), (mlen))
+/* The score formatter's two phases too (index/zset.h zset_fmt_score); the fast path formats
+ * into its scratch's val[] only, which is where fp_zset_fmt_put() writes. */
+struct zset_fmt_dec;
+int fp_zset_fmt_digits(__u64 bits, struct zset_fmt_dec *f);
+int fp_zset_fmt_put(const struct zset_fmt_dec *f, __u32 neg);
+#define ZSET_FMT_DIGITS(bits, f)  fp_zset_fmt_digits((bits), (f))
+#define ZSET_FMT_PUT(f, neg, out) fp_zset_fmt_put((f), (neg))
 #include "layout.h"
 #include "zset.h"
 
@@ -95,22 +110,41 @@ static __always_inline int fp_key_eq(const void *key, const __u8 __arena *akey, 
 
 #include "fp_answer.h"
 
+static __always_inline int fp_xdp_verdict(int r)
+{
+	return r > 0 ? XDP_TX : r < 0 ? XDP_DROP : XDP_PASS;
+}
+
+static __always_inline int fp_tc_verdict(struct __sk_buff *skb, int r)
+{
+	if (r > 0)
+		return bpf_redirect(skb->ifindex, 0);
+	return r < 0 ? TCX_DROP : TCX_NEXT;
+}
+
 SEC("xdp")
 int fp_xdp(struct xdp_md *ctx)
 {
-	int r = fp_run(ctx, 1);
-
-	return r > 0 ? XDP_TX : r < 0 ? XDP_DROP : XDP_PASS;
+	return fp_xdp_verdict(fp_run(ctx, 1, FP_KIND_MAIN));
 }
 
 SEC("tcx/ingress")
 int fp_tc(struct __sk_buff *skb)
 {
-	int r = fp_run(skb, 0);
+	return fp_tc_verdict(skb, fp_run(skb, 0, FP_KIND_MAIN));
+}
 
-	if (r > 0)
-		return bpf_redirect(skb->ifindex, 0);
-	return r < 0 ? TCX_DROP : TCX_NEXT;
+/* The sorted-set programs, tail-called by the two above (bpf/fp_zset.h); never attached. */
+SEC("xdp")
+int fp_xdp_zset(struct xdp_md *ctx)
+{
+	return fp_xdp_verdict(fp_run(ctx, 1, FP_KIND_ZSET));
+}
+
+SEC("tcx/ingress")
+int fp_tc_zset(struct __sk_buff *skb)
+{
+	return fp_tc_verdict(skb, fp_run(skb, 0, FP_KIND_ZSET));
 }
 
 char _license[] SEC("license") = "Dual BSD/GPL";

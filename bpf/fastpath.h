@@ -130,6 +130,8 @@ enum fp_cmd {
 	FP_CMD_ZRANGE = 7,    /* ZRANGE key start stop [WITHSCORES], 0 <= start, stop */
 	FP_CMD_ZREVRANGE = 8, /* same, from the highest score */
 	FP_CMD_ZSCORE = 9,    /* ZSCORE key member */
+	FP_CMD_ZRANK = 10,    /* ZRANK key member [WITHSCORE] */
+	FP_CMD_ZREVRANK = 11, /* same, ranks from the highest score */
 };
 #define FP_CMD_ZFIRST FP_CMD_ZRANGE
 
@@ -176,9 +178,10 @@ enum fp_cmd {
 	X(FP_C_PASS_REPLY_TOO_BIG, "passed_reply_too_big") /* reply > FP_REPLY_MAX */              \
 	X(FP_C_PASS_NO_ARENA, "passed_no_arena")	   /* arena header not formatted */        \
 	X(FP_C_PASS_NOT_UNICAST, "passed_not_unicast")	   /* to a multicast/broadcast address */  \
-	X(FP_C_PASS_TAILROOM, "passed_tailroom") /* frame buffer cannot grow to the reply */       \
-	X(FP_C_PASS_ERROR, "passed_error")	 /* a helper failed (store, ...) */          \
-	X(FP_C_PASS_ZSET, "passed_zset") /* zset answer beyond the kernel's bounds (bpf/fp_zset.h) */
+	X(FP_C_PASS_TAILROOM, "passed_tailroom")   /* frame buffer cannot grow to the reply */     \
+	X(FP_C_PASS_ERROR, "passed_error")	   /* a helper failed (store, ...) */              \
+	X(FP_C_PASS_ZSET, "passed_zset")	   /* zset answer beyond the kernel's bounds */    \
+	X(FP_C_PASS_TAIL_CALL, "passed_tail_call") /* zset program not installed (fp_zset.h) */
 
 #define FP_COUNTER_ENUM(id, name) id,
 enum fp_counter { FP_COUNTERS(FP_COUNTER_ENUM) FP_C_MAX };

@@ -165,10 +165,6 @@ FP_GLOBAL int fp_key_step(struct fp_scratch *sc, struct fp_run *r, __u32 i)
 		r->reason = FP_C_PASS_ERROR;
 		return r->reason;
 	}
-	if (r->cmd >= FP_CMD_ZFIRST) { /* sorted sets: one key, bpf/fp_zset.h */
-		r->reason = fp_zset_step(sc, r);
-		return r->reason;
-	}
 	if (r->cmd == FP_CMD_GET || r->cmd == FP_CMD_MGET) {
 		/* Room for the value after "$<len>\r\n" (at most 7 bytes) and before "\r\n". */
 		if (r->pos + 9 < FP_OUT_LIMIT)
@@ -424,8 +420,8 @@ FP_GLOBAL long fp_xdp_load_req(struct xdp_md *ctx, struct fp_scratch *sc, __u32 
  * f is complete), else the counter to bump: FP_C_NOT_OURS, or a pass reason for a datagram to
  * our port that cannot be answered.
  */
-static __always_inline __u32 fp_parse_frame(void *ctx, int xdp, struct fp_frame *f, __u16 port,
-					    struct fp_counters *ctr)
+static __always_inline __u32 fp_parse_frame(void *ctx, int xdp, int kind, struct fp_frame *f,
+					    __u16 port, struct fp_counters *ctr)
 {
 	__u32 l3_payload, ihl;
 
@@ -447,7 +443,8 @@ static __always_inline __u32 fp_parse_frame(void *ctx, int xdp, struct fp_frame 
 			return FP_C_NOT_OURS;
 		if (f->udp.dport != bpf_htons(port))
 			return FP_C_NOT_OURS;
-		fp_count(ctr, FP_C_REQUESTS, 1);
+		if (kind == FP_KIND_MAIN) /* a zset program sees the frame again (fp_zset.h) */
+			fp_count(ctr, FP_C_REQUESTS, 1);
 		if (bpf_ntohs(f->ip4.frag_off) & FP_IP_MF)
 			return FP_C_PASS_FRAGMENT;
 		if (ihl != 20)
@@ -471,7 +468,8 @@ static __always_inline __u32 fp_parse_frame(void *ctx, int xdp, struct fp_frame 
 			return FP_C_NOT_OURS;
 		if (f->udp.dport != bpf_htons(port))
 			return FP_C_NOT_OURS;
-		fp_count(ctr, FP_C_REQUESTS, 1);
+		if (kind == FP_KIND_MAIN) /* a zset program sees the frame again (fp_zset.h) */
+			fp_count(ctr, FP_C_REQUESTS, 1);
 		f->v6 = 1;
 		f->l3_len = 40;
 		l3_payload = bpf_ntohs(f->ip6.payload_len);
@@ -571,22 +569,8 @@ static __always_inline __u32 fp_parse_request(struct fp_scratch *sc, const struc
 		return FP_C_PASS_COMMAND;
 	/* Arity as in the command table: GET/TTL/PTTL/STRLEN exactly one key, MGET/EXISTS 1+;
 	 * the zset commands one key and the forms fp_zset.h answers (else user space). */
-	if (cmd == FP_CMD_ZSCORE) {
-		if (n != 3)
-			return FP_C_PASS_COMMAND;
-		r->cmd = (__u32)cmd;
-		r->nkeys = 1;
-		return 0;
-	}
-	if (cmd >= FP_CMD_ZFIRST) {
-		if (n == 5 && fp_zset_arg_withscores(sc, 4))
-			r->zflags = FP_ZF_WITHSCORES;
-		else if (n != 4)
-			return FP_C_PASS_COMMAND;
-		r->cmd = (__u32)cmd;
-		r->nkeys = 1;
-		return 0;
-	}
+	if (cmd >= FP_CMD_ZFIRST)
+		return fp_zset_parse_args(sc, cmd, n, r);
 	if (cmd == FP_CMD_MGET || cmd == FP_CMD_EXISTS) {
 		if (n < 2)
 			return FP_C_PASS_COMMAND;
@@ -682,9 +666,10 @@ static __always_inline int fp_emit(void *ctx, int xdp, struct fp_scratch *sc, st
 /*
  * fp_run - the whole fast path for one frame. Returns 1 when a reply was written into the frame
  * (the caller sends it back out), 0 to pass the frame up, -1 to drop it (damaged by a failed
- * rewrite).
+ * rewrite). kind: FP_KIND_MAIN, or FP_KIND_ZSET for the sorted-set programs the main ones
+ * tail-call (bpf/fp_zset.h): a constant, like xdp, so each program keeps only its own code.
  */
-static __always_inline int fp_run(void *ctx, int xdp)
+static __always_inline int fp_run(void *ctx, int xdp, int kind)
 {
 	struct arena_hdr __arena *hdr = ARENA_HDR;
 	struct fp_config *cfg;
@@ -707,7 +692,7 @@ static __always_inline int fp_run(void *ctx, int xdp)
 	/* The frame's headers live in the scratch, not on this stack: the deepest chain of
 	 * global functions below must fit the 512-byte stack together with this frame. */
 	f = &sc->frame;
-	reason = fp_parse_frame(ctx, xdp, f, cfg->port, ctr);
+	reason = fp_parse_frame(ctx, xdp, kind, f, cfg->port, ctr);
 	if (reason)
 		goto pass;
 	if (!(cfg->flags & FP_CFG_ENABLED)) {
@@ -745,6 +730,9 @@ static __always_inline int fp_run(void *ctx, int xdp)
 	reason = fp_parse_request(sc, cfg, plen, &r);
 	if (reason)
 		goto pass;
+	reason = fp_zset_route(ctx, xdp, kind, r.cmd); /* sorted sets: their own program */
+	if (reason)
+		goto pass;
 	if (r.nkeys > FP_MULTI_MAX) {
 		reason = FP_C_PASS_TOO_MANY_KEYS;
 		goto pass;
@@ -780,10 +768,9 @@ static __always_inline int fp_run(void *ctx, int xdp)
 		r.now = bpf_ktime_get_ns();
 	}
 	/* Several keys must come from between two write commands (index/layout.h, wseq): a
-	 * command writing several keys (MSET, EXEC, RENAME...) may be half done right now. A
-	 * range of a sorted set reads several members, and one ZADD/ZUNIONSTORE... changes them
-	 * one at a time (each under the zset's own seqlock), so it needs the same guarantee. */
-	r.multi = r.nkeys > 1 || r.cmd == FP_CMD_ZRANGE || r.cmd == FP_CMD_ZREVRANGE;
+	 * command writing several keys (MSET, EXEC, RENAME...) may be half done right now. (A
+	 * sorted-set rank or range needs the same: fp_zset_step() sets it up.) */
+	r.multi = r.nkeys > 1;
 	if (r.multi) {
 		r.wseq = arena_wseq_read_begin();
 		if (r.wseq & 1) {
@@ -794,7 +781,10 @@ static __always_inline int fp_run(void *ctx, int xdp)
 	for (i = 0; i < FP_MULTI_MAX; i++) {
 		if (i >= r.nkeys)
 			break;
-		reason = fp_key_step(sc, &r, i);
+		if (kind == FP_KIND_ZSET)
+			reason = fp_zset_step(sc, &r);
+		else
+			reason = fp_key_step(sc, &r, i);
 		if (reason)
 			goto pass;
 	}

@@ -18,6 +18,12 @@
  * checks that the first arena page is still mapped and, if not, maps the arena back from the
  * same map fd (MAP_SHARED | MAP_FIXED: the kernel serves the same pages again).
  *
+ * The sorted-set programs (fp_xdp_zset, fp_tc_zset, bpf/fp_zset.h) are reached by tail calls
+ * through the one-slot prog arrays fp_zprog_xdp / fp_zprog_tc. libbpf fills the slots at load
+ * from the maps' static initializers; fp_load_open() checks that each slot holds its program
+ * (a user-space lookup of a prog array returns the program's id), since an empty slot would
+ * silently pass every sorted-set request (passed_tail_call).
+ *
  * Sequence (libbpf-bootstrap order): fp_load_open() = open -> reuse arena -> load; the caller
  * writes fp_config / fp_allow4 / fp_allow6, attaches (or test-runs) the programs, and finally
  * calls fp_load_destroy(). Not thread safe; call from the thread that owns the arena's lifetime.
@@ -107,10 +113,25 @@ static inline int fp_counters_sum(struct fastpath *skel, __u64 *out)
 
 static inline int fp_load_destroy(struct fastpath *skel);
 
+/* 0 when slot 0 of prog array map holds prog, else -errno (-ENOENT: another program or none). */
+static inline int fp_load_check_slot(struct bpf_map *map, struct bpf_program *prog)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info), zero = 0, id = 0;
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_prog_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+		return -errno;
+	if (bpf_map_lookup_elem(bpf_map__fd(map), &zero, &id))
+		return -errno;
+	return id == info.id ? 0 : -ENOENT;
+}
+
 /*
- * Open the fast-path skeleton, point its arena at the live arena and load (verify) both
- * programs. On success *out is the loaded skeleton (fp_load_destroy() frees it) and 0 is
- * returned; else -errno (-ENOENT: no BPF arena in this process) and *out is NULL.
+ * Open the fast-path skeleton, point its arena at the live arena, load (verify) the four
+ * programs and check the tail-call slots. On success *out is the loaded skeleton
+ * (fp_load_destroy() frees it) and 0 is returned; else -errno (-ENOENT: no BPF arena in this
+ * process) and *out is NULL.
  */
 static inline int fp_load_open(struct fastpath **out)
 {
@@ -127,6 +148,10 @@ static inline int fp_load_open(struct fastpath **out)
 	err = bpf_map__reuse_fd(skel->maps.arena, fd);
 	if (!err)
 		err = fastpath__load(skel);
+	if (!err)
+		err = fp_load_check_slot(skel->maps.fp_zprog_xdp, skel->progs.fp_xdp_zset);
+	if (!err)
+		err = fp_load_check_slot(skel->maps.fp_zprog_tc, skel->progs.fp_tc_zset);
 	if (err) {
 		fp_load_destroy(skel);
 		return err < 0 ? err : -EINVAL;

@@ -139,6 +139,9 @@ static __always_inline struct fp_counters *fp_counters_get(void)
 /* Add n to counter c (any value: out of range is ignored) of this CPU's counters ctr. */
 static __always_inline void fp_count(struct fp_counters *ctr, __u32 c, __u64 n)
 {
+	/* clang may prove c in range from a global function's returns (interprocedural range
+	 * propagation) and drop the check; the verifier sees an unknown scalar and needs it. */
+	asm volatile("" : "+r"(c));
 	if (ctr && c < FP_C_MAX)
 		ctr->c[c] += n;
 }

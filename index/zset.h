@@ -371,6 +371,43 @@ static inline struct zset_node __arena *zset_read_node(struct kv_entry __arena *
 #endif
 
 /*
+ * The rank walk's level after a step down, as the walk goes on with it. A BPF program may hide
+ * its range from the verifier (a global function returning its argument): else the level,
+ * narrowed by one at every step down until "level == 0" is decided, becomes a precise value
+ * and the verifier explores every (step, level) pair of the walk (measured on 6.18: over the
+ * 1M-instruction limit with ZSET_READ_MAX_STEPS 64; hidden, a few thousand).
+ */
+#ifndef ZSET_READ_LEVEL
+#define ZSET_READ_LEVEL(i) (i)
+#endif
+
+/*
+ * The rank walk's order: node (score key fkey, member fm of fml bytes) against the target (key,
+ * member m of mlen bytes): -1, 0 or 1, or ZSET_READ_CMP_E2BIG (BPF: a tied member longer than
+ * ZSET_READ_MEMBER_MAX). A BPF program may supply a global function: then the comparisons do
+ * not narrow the walk's copy of key step after step (which, like the level, made the verifier
+ * explore each step's states separately).
+ */
+#define ZSET_READ_CMP_E2BIG 2
+#ifndef ZSET_READ_CMP
+static inline int zset_read_cmp(__u64 fkey, __u64 key, const __u8 __arena *fm, __u32 fml,
+				const __u8 *m, __u32 mlen)
+{
+	int c;
+
+	if (fkey != key)
+		return fkey < key ? -1 : 1;
+#if ARENA_BPF
+	if (fml > ZSET_READ_MEMBER_MAX)
+		return ZSET_READ_CMP_E2BIG;
+#endif
+	c = ZSET_READ_LEXCMP(fm, fml, m, mlen);
+	return c < 0 ? -1 : c > 0;
+}
+#define ZSET_READ_CMP(fkey, key, fm, fml, m, mlen) zset_read_cmp(fkey, key, fm, fml, m, mlen)
+#endif
+
+/*
  * zset_read_find - the node of member in z's hash, by walking the chain(s) of its bucket in both
  * tables. 0 and the node (entry and node part), -ENOENT (valid only if the caller's final seq check
  * passes), -EAGAIN, -E2BIG (BPF: member longer than ZSET_READ_MEMBER_MAX). Under a read section.
@@ -454,9 +491,11 @@ static inline int zset_read_score(const struct zset __arena *z, const void *memb
 
 /*
  * zset_read_rank - member's 0-based rank (reverse: from the highest score) and score bits:
- * 0, -ENOENT, -EAGAIN (also when the walk needs more than ZSET_READ_MAX_STEPS steps), -E2BIG.
- * The walk from the header compares (score key, member) like the writer's, so a member that
- * shares its score with many others costs member comparisons, bounded by the step limit.
+ * 0, -ENOENT, -EAGAIN, -E2BIG (beyond this reader's bounds: a walk of more than
+ * ZSET_READ_MAX_STEPS steps on an unchanged zset, or in BPF a member longer than
+ * ZSET_READ_MEMBER_MAX to compare). The walk from the header compares (score key, member) like
+ * the writer's, so a member that shares its score with many others costs member comparisons,
+ * bounded by the step limit. The rank is the sum of the spans along the search path.
  */
 static inline int zset_read_rank(const struct zset __arena *z, const void *member, __u32 mlen,
 				 int reverse, __u64 *rank, __u64 *score)
@@ -499,14 +538,9 @@ static inline int zset_read_rank(const struct zset __arena *z, const void *membe
 			if (!fn)
 				return -EAGAIN;
 			fkey = zset_score_key(arena_read_once(fn->score.u));
-			if (fkey != key)
-				c = fkey < key ? -1 : 1;
-#if ARENA_BPF
-			else if (fml > ZSET_READ_MEMBER_MAX)
+			c = ZSET_READ_CMP(fkey, key, fm, fml, (const __u8 *)member, mlen);
+			if (c == ZSET_READ_CMP_E2BIG)
 				return -E2BIG;
-#endif
-			else
-				c = ZSET_READ_LEXCMP(fm, fml, (const __u8 *)member, mlen);
 			if (c < 0) {
 				if (i >= arena_read_once(fn->level))
 					return -EAGAIN;
@@ -517,112 +551,297 @@ static inline int zset_read_rank(const struct zset __arena *z, const void *membe
 		}
 		if (i == 0)
 			return -EAGAIN; /* passed the target: the list changed under us */
-		i--;
+		i = ZSET_READ_LEVEL(i - 1);
 	}
-	return -EAGAIN;
+	/* Out of steps: a long walk (E2BIG, ask the writer), or a torn one gone in circles. */
+	return zset_read_retry(z, s) ? -EAGAIN : -E2BIG;
 }
 
 /*
+ * Scores as text, with integers only
+ * ----------------------------------
  * zset_fmt_score - a score as user space prints it (server/reply.c reply_double: "inf", "-inf",
- * else printf's "%.17g"), for the scores that can be printed exactly without floating point:
- * zeros ("0", "-0"), infinities, integers below 1e17, and dyadic fractions m / 2^k (k <= 24)
- * whose exact decimal expansion has at most 17 significant digits and whose value is >= 1e-4
- * (so "%.17g" neither rounds nor switches to exponent form): 1.5, -0.25, 1234.0625. Writes at
- * most ZSET_SCORE_STR_MAX bytes (no NUL) and returns their number, or 0 for any other value
- * (0.1, 1e-5, 1e20, NaN...): the caller passes the request up. A false miss, never a wrong byte;
- * tests/unit/test_index_zset.c compares it with snprintf over millions of values.
+ * else printf's "%.17g"), computed without floating point so that a BPF program can send it.
+ * What "%.17g" prints: the value rounded to 17 significant digits d.dddd x 10^X (to nearest,
+ * ties to even: glibc rounds the exact binary value), as a plain decimal when -4 <= X < 17, else
+ * as d.ddde+XX / d.ddde-XX (at least two exponent digits); trailing zeros of the fraction are
+ * removed, and the point with them. Two ways to the 17 digits, with |v| = m * 2^e2, m < 2^53:
+ *  - rounded, for 1e-4 <= |v| < 2^64 (the plain-decimal range, where every score a leaderboard
+ *    keeps lies: 1.1, 99.95, 123456789.125): digits = round(m * 10^(16 - X) / 2^k), k = -e2 <=
+ *    66, from a 53 x 67-bit product kept in 128 bits (two 64-bit words, built from 32-bit halves:
+ *    BPF has no wider multiply), shifted right by k; the bits shifted out decide the rounding.
+ *    X comes from the integer part, or below 1 from the first q in 1..4 with m * 10^q >= 2^k.
+ *    Integers from 2^52 to 2^64 are divided by 10^(X - 16) instead;
+ *  - exact, outside that range: when the value's exact decimal expansion has at most 17
+ *    significant digits "%.17g" does not round, and they are found exactly: a fraction m / 2^k
+ *    (m odd) is m * 5^k / 10^k, which needs k <= 24 (5^25 > 10^17): 2^-20 prints
+ *    "9.5367431640625e-07"; an integer m * 2^j (m odd) ends in min(j, factors of 5 in m) zeros
+ *    and the rest must stay below 10^17: 1e20 prints "1e+20".
+ * Writes at most ZSET_SCORE_STR_MAX bytes (no NUL) and returns their number, or 0 for a value
+ * neither way covers (1e-5, 2^-30, 1e300, subnormals) and NaN (never stored): the caller passes
+ * the request up, a false miss, never a wrong byte. tests/unit/test_index_zset.c compares it
+ * with snprintf("%.17g") over millions of values and requires every value of the rounded range
+ * to be formatted. Every loop has a constant bound (BPF); see bpf/fp_zset.h for its verifier cost.
  */
 #define ZSET_SCORE_STR_MAX 24
-static inline __u32 zset_fmt_score(__u64 bits, char *out)
-{
-	const __u64 lim = 100000000000000000ULL; /* 1e17: at most 17 significant digits */
-	__u64 m = (bits & ((1ULL << 52) - 1)), n, p5 = 1;
-	__u32 e = (__u32)(bits >> 52) & 0x7ff, neg = (__u32)(bits >> 63), t, i, d, pos = 0;
-	char dig[18];
-	__s32 k;
+#define ZSET_FMT_E17	   100000000000000000ULL /* 10^17: digits of "%.17g" stay below it */
 
-	if (e == 0x7ff) {
-		if (m)
-			return 0; /* NaN: never stored */
-		if (neg)
-			out[pos++] = '-';
-		out[pos++] = 'i';
-		out[pos++] = 'n';
-		out[pos++] = 'f';
-		return pos;
-	}
-	if (e == 0) {
-		if (m)
-			return 0; /* subnormal: far below 1e-4 */
-		if (neg)
-			out[pos++] = '-';
-		out[pos++] = '0';
-		return pos;
-	}
-	m |= 1ULL << 52; /* value = m * 2^(e - 1075) */
-	for (t = 0; t < 52; t++) {
-		if (m & 1)
+/* 10^p for p <= 19 (10^19 < 2^64). */
+static inline __u64 zset_fmt_pow10(__u32 p)
+{
+	__u64 v = 1;
+	__u32 i;
+
+	for (i = 0; i < 19; i++) {
+		if (i >= p)
 			break;
-		m >>= 1;
+		v *= 10;
 	}
-	k = 1075 - (__s32)e - (__s32)t; /* value = m / 2^k, m odd */
-	if (k <= 0) {
-		if (k < -56 || m > (lim - 1) >> (__u32)(-k))
-			return 0;
-		n = m << (__u32)(-k);
-		k = 0;
-	} else {
-		if (k > 24)
-			return 0;
-		/* m / 2^k = m * 5^k / 10^k exactly */
-		for (i = 0; i < 24; i++) {
-			if (i >= (__u32)k)
-				break;
-			p5 *= 5;
-		}
-		if (m > (lim - 1) / p5)
-			return 0;
-		n = m * p5;
-	}
-	for (d = 0; d < 17; d++) { /* n < 1e17: at most 17 digits, least significant first */
-		dig[d] = (char)('0' + n % 10);
-		n /= 10;
-		if (!n) {
-			d++;
+	return v;
+}
+
+/* Decimal digits of v, 1..20. */
+static inline __u32 zset_fmt_ndigits(__u64 v)
+{
+	__u32 n;
+
+	for (n = 1; n < 20; n++) {
+		if (v < 10)
 			break;
-		}
+		v /= 10;
 	}
-	if (n)
-		return 0;
-	/* k fraction digits; the value is >= 1e-4 iff at most 3 zeros follow the point */
-	if ((__u32)k >= d && (__u32)k - d > 3)
+	return n;
+}
+
+/* a * b in 128 bits (*hi, *lo), from 32-bit halves. */
+static inline void zset_fmt_mul(__u64 a, __u64 b, __u64 *hi, __u64 *lo)
+{
+	__u64 al = a & 0xffffffffULL, ah = a >> 32, bl = b & 0xffffffffULL, bh = b >> 32;
+	__u64 ll = al * bl, lh = al * bh, hl = ah * bl, hh = ah * bh;
+	__u64 mid = (ll >> 32) + (lh & 0xffffffffULL) + (hl & 0xffffffffULL);
+
+	*lo = (mid << 32) | (ll & 0xffffffffULL);
+	*hi = hh + (lh >> 32) + (hl >> 32) + (mid >> 32);
+}
+
+/* A score's decimal form: |v| = d x 10^(x - nd + 1), d's nd digits with no trailing zero. */
+struct zset_fmt_dec {
+	__u64 d;  /* significant digits, < 10^17 (0 for a zero) */
+	__s32 x;  /* decimal exponent of the leading digit */
+	__u32 nd; /* digits in d, 1..17 */
+};
+
+/*
+ * Print f the way "%.17g" lays it out, after a '-' when neg. Returns the length (at most
+ * ZSET_SCORE_STR_MAX), 0 for a malformed f.
+ * f->nd and f->x are read afresh at every use (ZSET_FMT_F, volatile): in BPF each comparison
+ * narrows the register it tested, and a digit count or exponent narrowed to one exact value per
+ * loop exit made the verifier walk this function once per (nd, x) pair (measured on 6.18:
+ * 96K processed instructions; read afresh, a few thousand). For the same reason nd is counted
+ * by zset_fmt_digits(), not here.
+ */
+#define ZSET_FMT_F(f, field) (*(const volatile __typeof__((f)->field) *)&(f)->field)
+static inline __u32 zset_fmt_put(const struct zset_fmt_dec *f, __u32 neg, char *out)
+{
+	__u64 d = f->d, p10 = zset_fmt_pow10(ZSET_FMT_F(f, nd) - 1);
+	__u32 nd = ZSET_FMT_F(f, nd), pos = 0, i, ax;
+	__s32 x = ZSET_FMT_F(f, x);
+
+	if (nd < 1 || nd > 17 || x < -400 || x > 400)
 		return 0;
 	if (neg)
 		out[pos++] = '-';
-	if ((__u32)k >= d) {
+	if (x < -4 || x > 16) { /* exponent form: d.ddd e+XX */
+		for (i = 0; i < 17; i++) {
+			if (i >= ZSET_FMT_F(f, nd))
+				break;
+			if (i == 1)
+				out[pos++] = '.';
+			out[pos++] = (char)('0' + d / p10);
+			d %= p10;
+			p10 /= 10;
+		}
+		ax = (__u32)(x < 0 ? -x : x);
+		out[pos++] = 'e';
+		out[pos++] = x < 0 ? '-' : '+';
+		if (ax >= 100)
+			out[pos++] = (char)('0' + ax / 100);
+		out[pos++] = (char)('0' + ax / 10 % 10);
+		out[pos++] = (char)('0' + ax % 10);
+		return pos;
+	}
+	if (x < 0) { /* 0.000ddd: -x - 1 zeros after the point, at most 3 */
 		out[pos++] = '0';
 		out[pos++] = '.';
 		for (i = 0; i < 3; i++)
-			if (i < (__u32)k - d)
+			if ((__s32)i < -ZSET_FMT_F(f, x) - 1)
 				out[pos++] = '0';
 	}
+	/* digit i from the leading one; the integer part has x + 1 of them (zeros past d's) */
 	for (i = 0; i < 17; i++) {
-		if (i >= d)
+		if (i >= ZSET_FMT_F(f, nd) && (__s32)i > ZSET_FMT_F(f, x))
 			break;
-		if (i && i == d - (__u32)k)
+		if (ZSET_FMT_F(f, x) >= 0 && (__s32)i == ZSET_FMT_F(f, x) + 1)
 			out[pos++] = '.';
-		if (pos >= ZSET_SCORE_STR_MAX)
-			return 0;
-		out[pos++] = dig[d - 1 - i];
+		if (i < ZSET_FMT_F(f, nd)) {
+			out[pos++] = (char)('0' + d / p10);
+			d %= p10;
+			p10 /= 10;
+		} else {
+			out[pos++] = '0';
+		}
 	}
 	return pos;
 }
 
 /*
- * zset_score_int - the subset of zset_fmt_score() a BPF program can afford: returns 1 and *v
- * when the score is an integer with |v| < 1e17 other than -0.0 ("%.17g" prints exactly its
- * decimal digits, "-" first when negative), 2 for +inf and 3 for -inf, 0 for anything else
- * (the caller passes the request up). Straight-line code, no loops: cheap for the verifier.
+ * The decimal form of a finite, nonzero, normal |v| (bits; the sign is ignored) with the digits
+ * "%.17g" prints: 1 and *f, or 0 when neither way above covers the value.
+ */
+static inline int zset_fmt_digits(__u64 bits, struct zset_fmt_dec *f)
+{
+	__u64 m = (bits & ((1ULL << 52) - 1)) | (1ULL << 52), d = 0, hi, lo, c, rh, rl, hh, hl, p5;
+	__s32 e2 = (__s32)((bits >> 52) & 0x7ff) - 1075, x = 0;
+	__u32 k, q, i, rounded = 0;
+
+	if (e2 < 0 && e2 >= -66) { /* 2^-14 <= |v| < 2^53 with a binary fraction */
+		k = (__u32)-e2;
+		if (k < 64 && (m >> k)) {
+			x = (__s32)zset_fmt_ndigits(m >> k) - 1;
+		} else {
+			for (q = 1; q <= 4; q++) { /* |v| >= 10^-q? */
+				zset_fmt_mul(m, zset_fmt_pow10(q), &hi, &lo);
+				if (k >= 64 ? hi >= 1ULL << (k - 64) : hi || lo >= 1ULL << k)
+					break;
+			}
+			x = -(__s32)q; /* -5: below 1e-4, the exact way below */
+		}
+		if (x >= -4) {
+			q = (__u32)(16 - x); /* 1..20 */
+			zset_fmt_mul(m, zset_fmt_pow10(q > 19 ? 19 : q), &hi, &lo);
+			if (q == 20) { /* times 10 once more: 128 x 64 bits */
+				zset_fmt_mul(lo, 10, &c, &lo);
+				hi = hi * 10 + c;
+			}
+			/* d = (hi:lo) >> k; remainder (rh:rl) against half = 2^(k-1) (hh:hl) */
+			if (k < 64) {
+				if (hi >> k)
+					return 0; /* cannot happen: d < 10^17 */
+				d = (hi << (64 - k)) | (lo >> k);
+				rh = 0;
+				rl = lo & ((1ULL << k) - 1);
+				hh = 0;
+				hl = 1ULL << (k - 1);
+			} else {
+				d = hi >> (k - 64);
+				rh = hi & ((1ULL << (k - 64)) - 1);
+				rl = lo;
+				hh = k == 64 ? 0 : 1ULL << (k - 65);
+				hl = k == 64 ? 1ULL << 63 : 0;
+			}
+			if (rh > hh || (rh == hh && (rl > hl || (rl == hl && (d & 1)))))
+				d++;
+			rounded = 1;
+		}
+	} else if (e2 >= 0 && e2 <= 11) { /* integers 2^52 <= |v| < 2^64 */
+		c = m << e2;
+		x = (__s32)zset_fmt_ndigits(c) - 1;
+		d = c;
+		if (x > 16) {
+			p5 = zset_fmt_pow10((__u32)x - 16); /* 10, 100 or 1000 */
+			d = c / p5;
+			c %= p5;
+			if (2 * c > p5 || (2 * c == p5 && (d & 1)))
+				d++;
+		}
+		rounded = 1;
+	}
+	if (rounded) {
+		if (d >= ZSET_FMT_E17) { /* 99...9 rounded up to 10^17 */
+			d /= 10;
+			x++;
+		}
+		for (i = 0; i < 17; i++) { /* drop trailing zeros */
+			if (!d || d % 10)
+				break;
+			d /= 10;
+		}
+		f->d = d;
+		f->x = x;
+		f->nd = zset_fmt_ndigits(d);
+		return d != 0;
+	}
+	/* Exact way: m odd (its trailing zero bits moved to e2), |v| = m * 2^e2. */
+	k = (__u32)__builtin_ctzll(m);
+	m >>= k;
+	e2 += (__s32)k;
+	if (e2 < 0) { /* m * 5^k / 10^k */
+		k = (__u32)-e2;
+		if (k > 24)
+			return 0;
+		p5 = 1;
+		for (i = 0; i < 24; i++) {
+			if (i >= k)
+				break;
+			p5 *= 5;
+		}
+		if (m > (ZSET_FMT_E17 - 1) / p5)
+			return 0;
+		d = m * p5;
+		x = (__s32)zset_fmt_ndigits(d) - 1 - (__s32)k;
+	} else { /* m * 2^e2: min(e2, fives of m) trailing zeros */
+		for (q = 0; q < 23; q++) {
+			if ((__s32)q >= e2 || m % 5)
+				break;
+			m /= 5;
+		}
+		k = (__u32)e2 - q; /* the factors of 2 left */
+		if (k > 56 || m > (ZSET_FMT_E17 - 1) >> k)
+			return 0;
+		d = m << k;
+		x = (__s32)zset_fmt_ndigits(d) - 1 + (__s32)q;
+	}
+	f->d = d;
+	f->x = x;
+	f->nd = zset_fmt_ndigits(d);
+	return 1;
+}
+
+/* The two phases, each a global function in BPF (bpf/fp_zset.h): verified once, and the many
+ * exits of the first phase's loops do not multiply through the second's. */
+#ifndef ZSET_FMT_DIGITS
+#define ZSET_FMT_DIGITS(bits, f)  zset_fmt_digits((bits), (f))
+#define ZSET_FMT_PUT(f, neg, out) zset_fmt_put((f), (neg), (out))
+#endif
+
+static inline __u32 zset_fmt_score(__u64 bits, char *out)
+{
+	__u32 e = (__u32)(bits >> 52) & 0x7ff, neg = (__u32)(bits >> 63), i = 0;
+	struct zset_fmt_dec f = {0, 0, 1}; /* a zero: "0", "-0" */
+
+	if (e == 0x7ff) {
+		if (bits & ((1ULL << 52) - 1))
+			return 0; /* NaN: never stored */
+		if (neg)
+			out[i++] = '-';
+		out[i++] = 'i';
+		out[i++] = 'n';
+		out[i++] = 'f';
+		return i;
+	}
+	if (e == 0 && (bits & ((1ULL << 52) - 1)))
+		return 0; /* subnormal: far below 2^-24 */
+	if (e != 0 && !ZSET_FMT_DIGITS(bits, &f))
+		return 0;
+	return ZSET_FMT_PUT(&f, neg, out);
+}
+
+/*
+ * zset_score_int - the common case of zset_fmt_score() without its loops: returns 1 and *v when
+ * the score is an integer with |v| < 1e17 other than -0.0 ("%.17g" prints exactly its decimal
+ * digits, "-" first when negative), 2 for +inf and 3 for -inf, 0 for anything else (then
+ * zset_fmt_score). Straight-line code: the fast path prints integer scores (a leaderboard's
+ * usual) with its integer writer, several times faster than the general formatter.
  */
 static inline int zset_score_int(__u64 bits, __s64 *v)
 {

@@ -704,98 +704,149 @@ static void test_concurrency(double seconds)
 	zset_free(cc_z);
 }
 
-/* zset_fmt_score against printf's "%.17g" (what server/reply.c sends) over many values. */
+/* One value through zset_fmt_score and snprintf("%.17g") (what server/reply.c sends), and
+ * through zset_score_int when it takes it. Returns 1 when formatted, 0 when passed up; counts a
+ * mismatch in *bad. */
+static int fmt_check(double v, __u64 *bad)
+{
+	char mine[ZSET_SCORE_STR_MAX + 8], ref[64];
+	__u64 bits;
+	__u32 len;
+
+	memcpy(&bits, &v, 8);
+	memset(mine, 0x55, sizeof(mine));
+	len = zset_fmt_score(bits, mine);
+	{
+		/* the fast path's integer subset agrees with the formatter */
+		__s64 iv;
+		int kind = zset_score_int(bits, &iv);
+
+		if (kind == 1)
+			snprintf(ref, sizeof(ref), "%lld", (long long)iv);
+		else
+			snprintf(ref, sizeof(ref), "%s", kind == 2 ? "inf" : "-inf");
+		if (kind && (!len || len != strlen(ref) || memcmp(mine, ref, len)) && (*bad)++ < 5)
+			fprintf(stderr, "score_int %a: '%s' formatter '%.*s'\n", v, ref, (int)len,
+				mine);
+	}
+	if (!len)
+		return 0;
+	if (isinf(v))
+		snprintf(ref, sizeof(ref), v > 0 ? "inf" : "-inf");
+	else
+		snprintf(ref, sizeof(ref), "%.17g", v);
+	if (len > ZSET_SCORE_STR_MAX || len != strlen(ref) || memcmp(mine, ref, len) ||
+	    mine[len] != 0x55) {
+		if ((*bad)++ < 5)
+			fprintf(stderr, "fmt %a: mine '%.*s' ref '%s'\n", v, (int)len, mine, ref);
+	}
+	return 1;
+}
+
+/* A random double; kind picks the distribution. */
+static double fmt_value(__u64 r, int kind)
+{
+	double v;
+	__u64 b;
+
+	switch (kind) {
+	case 0: /* any bits */
+		memcpy(&v, &r, 8);
+		return v;
+	case 1: /* integers, small and up to 2^64 */
+		return (double)(r >> (r % 64)) * (r & 1 ? 1 : -1);
+	case 2: /* dyadic fractions m / 2^k */
+		return (double)(__s64)((r >> 8) % 100000000000ULL) / (double)(1ULL << (r % 62));
+	case 3: /* decimal-looking values, mostly not exact in binary */
+		return (double)(__s64)(r % 2000000001 - 1000000000) /
+		       (double)zset_fmt_pow10((__u32)(r >> 40) % 12);
+	case 4: /* the ends of the ranges: 1e-4, 1e17, 2^64, 2^-24 */
+		v = (double[]){1e-4, 1e17, 18446744073709551616.0, 5.9604644775390625e-08,
+			       1.0}[(r >> 8) % 5];
+		return v * (1.0 + (double)((__s64)(r % 129) - 64) * 0x1p-52);
+	case 5: /* ties for the 17th digit: (4e15..9e15 odd) / 4 has 18 digits ending in 5 */
+		return (double)((4000000000000000ULL + (r >> 12) % 5000000000000000ULL) | 1) / 4.0;
+	default: /* uniform exponent over the rounded range and a bit beyond */
+		b = (r & ((1ULL << 52) - 1)) | ((__u64)(1023 - 15 + (r >> 52) % 82) << 52) |
+		    (r & (1ULL << 63));
+		memcpy(&v, &b, 8);
+		return v;
+	}
+}
+
+/* zset_fmt_score against printf's "%.17g" over millions of values: identical bytes or 0. */
 static void test_fmt_score(void)
 {
-	__u64 n = 0, formatted = 0, bad = 0, nint = 0;
-
-	for (__u64 i = 0; i < 3000000; i++) {
-		char mine[ZSET_SCORE_STR_MAX + 1], ref[64];
-		__u64 bits, r = rng();
-		__u32 len;
+	static const struct {
 		double v;
+		const char *want; /* NULL: passed up */
+	} edges[] = {
+	    {0.0, "0"},
+	    {-0.0, "-0"},
+	    {INFINITY, "inf"},
+	    {-INFINITY, "-inf"},
+	    {1.5, "1.5"},
+	    {-0.25, "-0.25"},
+	    {123456789.125, "123456789.125"},
+	    {0.1, "0.10000000000000001"},
+	    {1.1, "1.1000000000000001"},
+	    {-99.95, "-99.950000000000003"},
+	    {1e-4, "0.0001"},
+	    {0x1p-20, "9.5367431640625e-07"},
+	    {0x1p-24, "5.9604644775390625e-08"},
+	    {1e17, "1e+17"},
+	    {99999999999999999.0, "1e+17"},
+	    {123456789012345678.0, "1.2345678901234568e+17"},
+	    {1e20, "1e+20"},
+	    {1e22, "1e+22"},
+	    {1000000000000000.25, "1000000000000000.2"}, /* tie to even */
+	    {1000000000000000.75, "1000000000000000.8"},
+	    {1e-5, NULL},     /* "1.0000000000000001e-05": not exact, below 1e-4 */
+	    {0x1p-30, NULL},  /* 21 significant digits, below 1e-4 */
+	    {1e300, NULL},    /* not exact, above 2^64 */
+	    {4.9e-324, NULL}, /* subnormal */
+	};
+	__u64 n = 0, formatted = 0, bad = 0, inrange = 0, inrange_fmt = 0;
+	char b[ZSET_SCORE_STR_MAX];
+	__u64 bits;
 
-		switch (i % 6) {
-		case 0: /* anything */
-			bits = r;
-			break;
-		case 1: /* integers, small and up to 2^60 */
-			v = (double)(__s64)(r >> (r % 64)) * (r & 1 ? 1 : -1);
-			memcpy(&bits, &v, 8);
-			break;
-		case 2: /* dyadic fractions m / 2^k */
-			v = (double)(__s64)((r >> 8) % 100000000000ULL) /
-			    (double)(1ULL << (r % 30));
-			memcpy(&bits, &v, 8);
-			break;
-		case 3: /* decimal-looking values, mostly not exact */
-			v = (double)(__s64)(r % 2000001 - 1000000) / 1000.0;
-			memcpy(&bits, &v, 8);
-			break;
-		case 4: /* around the edges: 1e-4, 1e17, 2^-24 */
-			v = (r & 1 ? 1e-4 : 1e17) * (1.0 + (double)(r % 64 - 32) / 1024.0);
-			if (r & 2)
-				v = ldexp((double)(r % 1000 + 1), -(int)(r % 40));
-			memcpy(&bits, &v, 8);
-			break;
-		default: /* specials */
-			v = (double[]){0.0,	 -0.0,
-				       INFINITY, -INFINITY,
-				       1e17,	 99999999999999999.0,
-				       0.0001,	 0.00006103515625,
-				       1.5,	 -2.25}[r % 10];
-			memcpy(&bits, &v, 8);
-			break;
-		}
-		memcpy(&v, &bits, 8);
+	for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
+		__u32 len;
+
+		memcpy(&bits, &edges[i].v, 8);
+		len = zset_fmt_score(bits, b);
+		if (edges[i].want)
+			CHECK_MSG(len == strlen(edges[i].want) && !memcmp(b, edges[i].want, len),
+				  "fmt %a: '%.*s' want '%s'", edges[i].v, (int)len, b,
+				  edges[i].want);
+		else
+			CHECK_MSG(len == 0, "fmt %a: passed up, not '%.*s'", edges[i].v, (int)len,
+				  b);
+		fmt_check(edges[i].v, &bad);
+	}
+	for (__u64 i = 0; i < 3500000; i++) {
+		double v = fmt_value(rng(), (int)(i % 7)), a = fabs(v);
+		int ok;
+
 		if (isnan(v))
 			continue;
 		n++;
-		{
-			/* the BPF subset agrees with the full formatter */
-			__s64 iv;
-			int kind = zset_score_int(bits, &iv);
-			char ib[32];
-
-			if (kind == 1)
-				snprintf(ib, sizeof(ib), "%lld", (long long)iv);
-			else
-				snprintf(ib, sizeof(ib), "%s", kind == 2 ? "inf" : "-inf");
-			len = zset_fmt_score(bits, mine);
-			if (kind) {
-				nint++;
-				if (!len || strlen(ib) != len || memcmp(ib, mine, len))
-					bad++;
-			}
-		}
-		if (!len)
-			continue;
-		formatted++;
-		if (isinf(v))
-			snprintf(ref, sizeof(ref), v > 0 ? "inf" : "-inf");
-		else
-			snprintf(ref, sizeof(ref), "%.17g", v);
-		if (len != strlen(ref) || memcmp(mine, ref, len)) {
-			if (bad++ < 5)
-				fprintf(stderr, "fmt %a: mine '%.*s' ref '%s'\n", v, (int)len, mine,
-					ref);
+		ok = fmt_check(v, &bad);
+		formatted += (__u64)ok;
+		if (a >= 1e-4 && a < 18446744073709551616.0) {
+			inrange++;
+			inrange_fmt += (__u64)ok;
 		}
 	}
-	printf("fmt_score: %llu of %llu values formatted, %llu differ from %%.17g\n",
-	       (unsigned long long)formatted, (unsigned long long)n, (unsigned long long)bad);
+	printf("fmt_score: %llu of %llu values formatted (%llu of %llu in [1e-4, 2^64)), %llu "
+	       "differ from %%.17g\n",
+	       (unsigned long long)formatted, (unsigned long long)n,
+	       (unsigned long long)inrange_fmt, (unsigned long long)inrange,
+	       (unsigned long long)bad);
 	CHECK_MSG(bad == 0, "%llu scores formatted unlike %%.17g", (unsigned long long)bad);
-	CHECK_MSG(nint > n / 10, "the integer subset covers integers (%llu)",
-		  (unsigned long long)nint);
-	CHECK_MSG(formatted > n / 3, "most integer/dyadic scores are formatted (%llu of %llu)",
-		  (unsigned long long)formatted, (unsigned long long)n);
-	{
-		char b[ZSET_SCORE_STR_MAX];
-		double v = 0.1;
-		__u64 bits;
-
-		memcpy(&bits, &v, 8);
-		CHECK_MSG(zset_fmt_score(bits, b) == 0, "0.1 is passed up (not exact in binary)");
-	}
+	CHECK_MSG(inrange_fmt == inrange && inrange > n / 3,
+		  "every score in [1e-4, 2^64) is formatted (%llu of %llu)",
+		  (unsigned long long)inrange_fmt, (unsigned long long)inrange);
 }
 
 /* Free an unlinked zset key entry, then its zset, whether or not kv_free() frees zsets itself
