@@ -11,7 +11,11 @@
 #   udp    arenakv, UDP, answered by user space (fast path off)
 #   tcp    arenakv, TCP, redis-benchmark
 #   redis  redis-server 7, TCP, redis-benchmark
-# and the ratios of each to redis-server and to the user-space UDP path.
+# and the ratios of each to redis-server and to the user-space UDP path, and the CPU time the
+# whole machine spent per request ("cpu us/req", /proc/stat around each load run): on lo the
+# XDP/tc programs run on the load generator's core while the server idles, so with one
+# generator core the req/s of those rows is bounded by that core, and CPU per request is what
+# tells how much work each path costs.
 #
 # What: for each path a fresh server (same binary, only --fastpath-mode differs) on a spare
 # loopback port, loaded with KEYS keys named like redis-benchmark's -r keys (key:%012d) holding
@@ -129,26 +133,46 @@ stop() {
 
 fp_field() { redis-cli -p "$port" INFO fastpath | tr -d '\r' | sed -n "s/^$1://p"; }
 
+# CPU the whole machine spent (user + nice + system + irq + softirq, in clock ticks, all CPUs;
+# not idle, iowait or steal), read around each load run: "cpu us/req" = that time / requests.
+# It counts the load generator too (udp_load for the UDP rows, redis-benchmark for the TCP
+# ones) and anything else running, so compare rows of one run on a quiet machine.
+hz=$(getconf CLK_TCK)
+cpu_busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
+cpu_per_req() { # busy0 busy1 requests -> us of CPU per request
+	awk -v a="$1" -v b="$2" -v n="$3" -v hz="$hz" 'BEGIN { printf "%.2f", n ? (b - a) * 1e6 / hz / n : 0 }'
+}
+
 # one_udp PATH MODE -> appends "PATH rps p50_us p99_us kernel_share" to results
 one_udp() {
-	local path=$1 mode=$2 got out kshare keyarg=(-k "$KEYS" -r)
+	local path=$1 mode=$2 got out b0 b1 keyarg=(-k "$KEYS" -r)
 	[ "$HOT" = 1 ] && keyarg=(-k 1)
 	start "$path" "$arenakv" --fastpath-iface lo --fastpath-mode "$mode"
 	got=$(fp_field fastpath_mode)
 	if [ "$got" != "$mode" ]; then
 		echo "# $path: fast path mode $mode unavailable ($(fp_field fastpath_off_reason))" >&2
-		echo "$path - - - -" >> "$tmp/results"
+		echo "$path - - - - -" >> "$tmp/results"
 		stop
 		return
 	fi
+	b0=$(cpu_busy)
 	out=$("${cli_pin[@]}" "$udp_load" -p "$port" -c "$INFLIGHT" -t "$SECS" "${keyarg[@]}")
+	b1=$(cpu_busy)
 	echo "#   $path: $out" >> "$tmp/raw"
 	case "$out" in *" nil=0 "*) ;; *) echo "# $path: some keys missing: $out" >&2 ;; esac
-	kshare=$(awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] } }
-		END { printf "%.2f", f["ok"] ? f["kernel"] / f["ok"] : 0 }' <<< "$out")
-	awk -v p="$path" -v k="$kshare" '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] } }
-		END { print p, f["rps"], f["p50_us"], f["p99_us"], k }' <<< "$out" >> "$tmp/results"
+	udp_result "$path" "$out" "$b0" "$b1"
 	stop
+}
+
+# udp_result PATH UDP_LOAD_OUTPUT BUSY0 BUSY1 -> one line of results
+udp_result() {
+	local kshare ok cpu
+	kshare=$(awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] } }
+		END { printf "%.2f", f["ok"] ? f["kernel"] / f["ok"] : 0 }' <<< "$2")
+	ok=$(sed -n 's/.* ok=\([0-9]*\) .*/\1/p' <<< "$2")
+	cpu=$(cpu_per_req "$3" "$4" "${ok:-0}")
+	awk -v p="$1" -v k="$kshare" -v c="$cpu" '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] } }
+		END { print p, f["rps"], f["p50_us"], f["p99_us"], k, c }' <<< "$2" >> "$tmp/results"
 }
 
 # one_tcp PATH BINARY [ARGS...] -> redis-benchmark GET
@@ -157,11 +181,14 @@ one_tcp() {
 	shift 2
 	[ "$HOT" = 1 ] && krange=1	# -r 1: every request reads key:000000000000
 	start "$path" "$bin" "$@"
+	b0=$(cpu_busy)
 	out=$("${cli_pin[@]}" "$bench" -h 127.0.0.1 -p "$port" -c "$CLIENTS" -n "$N" \
 		-r "$krange" -d "$DSIZE" -t get --csv 2>/dev/null | grep '^"GET"')
+	b1=$(cpu_busy)
 	echo "#   $path: $out" >> "$tmp/raw"
 	# "GET","rps","avg_ms","min_ms","p50_ms","p95_ms","p99_ms","max_ms"
-	awk -F'"' -v p="$path" '{ printf "%s %s %.1f %.1f 0\n", p, $4, $10 * 1000, $14 * 1000 }' \
+	awk -F'"' -v p="$path" -v c="$(cpu_per_req "$b0" "$b1" "$N")" \
+		'{ printf "%s %s %.1f %.1f 0 %s\n", p, $4, $10 * 1000, $14 * 1000, c }' \
 		<<< "$out" >> "$tmp/results"
 	stop
 }
@@ -188,7 +215,7 @@ veth_setup() {
 
 # one_veth: native XDP on the server-side veth, udp_load in the client namespace
 one_veth() {
-	local out got kshare keyarg=(-k "$KEYS" -r) vport=16379 i
+	local out got b0 b1 keyarg=(-k "$KEYS" -r) vport=16379 i
 	[ "$HOT" = 1 ] && keyarg=(-k 1)
 	ip netns exec "$ns_s" "${srv_pin[@]}" "$arenakv" --port $vport --bind "$vnet.1" --save '' \
 		--appendonly no --dir "$tmp" --fastpath-iface "$veth_srv_if" --fastpath-mode native \
@@ -203,17 +230,16 @@ one_veth() {
 		sed -n 's/^fastpath_mode://p')
 	if [ "$got" != native ]; then
 		echo "# xdpn: native XDP unavailable on the veth (mode=$got): $(tail -3 "$tmp/xdpn.log")" >&2
-		echo "xdpn - - - -" >> "$tmp/results"
+		echo "xdpn - - - - -" >> "$tmp/results"
 		stop
 		return
 	fi
+	b0=$(cpu_busy)
 	out=$(ip netns exec "$ns_c" "${cli_pin[@]}" "$udp_load" -h "$vnet.1" -p $vport \
 		-c "$INFLIGHT" -t "$SECS" "${keyarg[@]}")
+	b1=$(cpu_busy)
 	echo "#   xdpn: $out" >> "$tmp/raw"
-	kshare=$(awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] } }
-		END { printf "%.2f", f["ok"] ? f["kernel"] / f["ok"] : 0 }' <<< "$out")
-	awk -v k="$kshare" '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] } }
-		END { print "xdpn", f["rps"], f["p50_us"], f["p99_us"], k }' <<< "$out" >> "$tmp/results"
+	udp_result xdpn "$out" "$b0" "$b1"
 	stop
 }
 
@@ -246,7 +272,8 @@ median_of() {	# $1 = path, $2 = column -> median over rounds (by rps order)
 
 redis_rps=$(median_of redis 2)
 udp_rps=$(median_of udp 2)
-printf '\n%-6s %12s %9s %9s %8s %10s %10s\n' path "GET req/s" "p50 us" "p99 us" kernel "x redis" "x udp"
+printf '\n%-6s %12s %9s %9s %8s %10s %10s %12s\n' path "GET req/s" "p50 us" "p99 us" kernel "x redis" \
+	"x udp" "cpu us/req"
 for p in xdpn xdp tc udp tcp redis; do
 	[ "$p" = xdpn ] && [ "$VETH" != 1 ] && continue
 	rps=$(median_of $p 2)
@@ -255,14 +282,16 @@ for p in xdpn xdp tc udp tcp redis; do
 		continue
 	fi
 	# the p50/p99/kernel of the round whose rps is the median
-	read -r _ rps p50 p99 k < <(awk -v p="$p" '$1 == p && $2 != "-"' "$tmp/results" | sort -k2,2g |
-		awk '{ l[NR] = $0 } END { print l[int((NR + 1) / 2)] }')
-	printf '%-6s %12.0f %9.1f %9.1f %8s %10.2f %10s\n' "$p" "$rps" "$p50" "$p99" "$k" \
+	read -r _ rps p50 p99 k cpu < <(awk -v p="$p" '$1 == p && $2 != "-"' "$tmp/results" |
+		sort -k2,2g | awk '{ l[NR] = $0 } END { print l[int((NR + 1) / 2)] }')
+	printf '%-6s %12.0f %9.1f %9.1f %8s %10.2f %10s %12s\n' "$p" "$rps" "$p50" "$p99" "$k" \
 		"$(awk -v a="$rps" -v b="$redis_rps" 'BEGIN { print b ? a / b : 0 }')" \
-		"$(awk -v a="$rps" -v b="$udp_rps" 'BEGIN { if (b == "-" || !b) print "-"; else printf "%.2f", a / b }')"
+		"$(awk -v a="$rps" -v b="$udp_rps" 'BEGIN { if (b == "-" || !b) print "-"; else printf "%.2f", a / b }')" \
+		"$cpu"
 done
 echo
 echo "# kernel = share of UDP replies flagged KERNEL (answered by XDP/tc)"
+echo "# cpu us/req = CPU time of the whole machine (server, kernel, load generator) per request"
 echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# every run:"
 cat "$tmp/raw"
