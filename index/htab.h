@@ -325,6 +325,74 @@ static inline __u64 htab_read_hash(const void *key, __u32 klen)
 #endif
 }
 
+/*
+ * htab_read_walk - the chain walk every lock-free reader shares (htab_read_at, and zset.h's
+ * member and key lookups). From entry *e of table *t (or, when head is set, from table *t's bucket
+ * for h32), on through t[0]'s chain and then t[1]'s, to the next entry whose 32-bit hash, key
+ * length and tag match: 1 with *t, *e and *slot (its slot size) set there; 0 when the chains end
+ * without one; -EAGAIN in doubt (a pointer that is not an entry slot, a bucket out of range, a
+ * chain longer than HTAB_READ_MAX_CHAIN: a resize or a free raced the walk).
+ */
+static inline int htab_read_walk(const struct htab __arena *h, __u32 h32, __u32 klen, __u32 tag,
+				 int head, __u32 *t, struct kv_entry __arena **e, __u32 *slot)
+{
+	struct kv_entry __arena *__arena *buckets;
+	struct kv_entry __arena *__arena *bp;
+	struct kv_entry __arena *x = *e;
+	__u32 tt = *t, i, sz;
+	__u64 mask;
+
+	for (; tt < 2; tt++) {
+		if (head) {
+			buckets = arena_read_once(h->t[tt].buckets);
+			mask = arena_read_once(h->t[tt].mask);
+			if (!buckets)
+				continue;
+			bp = buckets + (h32 & mask);
+			if (!arena_range_ok(bp, sizeof(*bp)))
+				return -EAGAIN;
+			x = arena_read_once(*bp);
+		}
+		head = 1;
+		for (i = 0; i < HTAB_READ_MAX_CHAIN; i++) {
+			if (!x)
+				break;
+			sz = arena_entry_slot_size(x);
+			if (!sz)
+				return -EAGAIN;
+			if (arena_read_once(x->hash) == h32 && arena_read_once(x->klen) == klen &&
+			    arena_read_once(x->db) == tag) {
+				*t = tt;
+				*e = x;
+				*slot = sz;
+				return 1;
+			}
+			x = arena_read_once(x->next);
+		}
+		if (i >= HTAB_READ_MAX_CHAIN)
+			return -EAGAIN;
+	}
+	return 0;
+}
+
+/*
+ * Where the key of entry e (slot bytes, flags read under its seq) lies: inline after the
+ * pointers, or behind the key pointer. 0 when it cannot be where the entry says (past the slot,
+ * outside the arena's objects): the caller is in doubt.
+ */
+static inline const __u8 __arena *htab_read_key_ptr(struct kv_entry __arena *e, __u32 slot,
+						    __u8 flags, __u32 klen)
+{
+	__u32 ptrs = kv_ptrs_size(flags);
+	const __u8 __arena *kp;
+
+	if (flags & KV_F_KEY_INLINE)
+		return KV_HDR_SIZE + ptrs + klen > slot ? 0 : e->data + ptrs;
+	kp = arena_read_once(
+	    *(__u8 __arena * __arena *)(e->data + (flags & KV_F_VAL_INLINE ? 0 : 8)));
+	return arena_range_ok(kp, klen) ? kp : 0;
+}
+
 /* htab_read_entry()'s answer when the candidate holds another key with the same 32-bit hash */
 #define HTAB_READ_OTHER_KEY 1
 
@@ -354,19 +422,10 @@ static inline int htab_read_entry(struct kv_entry __arena *cand, __u32 slot, con
 	vlen = arena_read_once(cand->vlen);
 	expire = arena_read_once(cand->expire_ns);
 	ptrs = kv_ptrs_size(flags);
-	inl = KV_HDR_SIZE + ptrs; /* end of what is inline so far */
-
-	if (flags & KV_F_KEY_INLINE) {
-		kp = cand->data + ptrs;
-		inl += klen;
-		if (inl > slot)
-			return -EAGAIN;
-	} else {
-		kp = arena_read_once(
-		    *(__u8 __arena * __arena *)(cand->data + (flags & KV_F_VAL_INLINE ? 0 : 8)));
-		if (!arena_range_ok(kp, klen))
-			return -EAGAIN;
-	}
+	inl = KV_HDR_SIZE + ptrs + (flags & KV_F_KEY_INLINE ? klen : 0); /* end of what is inline */
+	kp = htab_read_key_ptr(cand, slot, flags, klen);
+	if (!kp)
+		return -EAGAIN;
 	if (!HTAB_KEY_EQ(key, kp, klen))
 		return kv_read_retry(cand, seq) ? -EAGAIN : HTAB_READ_OTHER_KEY;
 	if (type != KV_STRING)
@@ -416,12 +475,9 @@ static inline int htab_read_at(const struct htab __arena *h, const void *key, __
 			       __u64 now_ns, __u64 off, void *buf, __u32 bufsz,
 			       struct htab_read_res *res)
 {
-	struct kv_entry __arena *__arena *buckets;
-	struct kv_entry __arena *__arena *bp;
-	struct kv_entry __arena *e = 0, *cand;
-	__u32 g, tag, h32, slot = 0, i, t = 0, c;
-	int need_head = 1, err;
-	__u64 mask;
+	struct kv_entry __arena *e = 0;
+	__u32 g, tag, h32, slot = 0, t = 0, c;
+	int head = 1, err;
 
 	res->vlen = 0;
 	res->entry = 0;
@@ -441,50 +497,19 @@ static inline int htab_read_at(const struct htab __arena *h, const void *key, __
 	tag = arena_read_once(h->tag);
 
 	for (c = 0; c < HTAB_READ_MAX_CAND; c++) {
-		/* From (t, e), walk t[0]'s chain, then t[1]'s, to the next matching entry. */
-		cand = 0;
-		for (; t < 2; t++) {
-			if (need_head) {
-				buckets = arena_read_once(h->t[t].buckets);
-				mask = arena_read_once(h->t[t].mask);
-				if (!buckets)
-					continue;
-				bp = buckets + (h32 & mask);
-				if (!arena_range_ok(bp, sizeof(*bp)))
-					return -EAGAIN;
-				e = arena_read_once(*bp);
-			}
-			need_head = 1;
-			for (i = 0; i < HTAB_READ_MAX_CHAIN; i++) {
-				if (!e)
-					break;
-				slot = arena_entry_slot_size(e);
-				if (!slot)
-					return -EAGAIN;
-				if (arena_read_once(e->hash) == h32 &&
-				    arena_read_once(e->klen) == klen &&
-				    arena_read_once(e->db) == tag) {
-					cand = e;
-					break;
-				}
-				e = arena_read_once(e->next);
-			}
-			if (cand)
-				break;
-			if (i >= HTAB_READ_MAX_CHAIN)
-				return -EAGAIN;
-		}
-		if (!cand) {
+		err = htab_read_walk(h, h32, klen, tag, head, &t, &e, &slot);
+		if (err < 0)
+			return err;
+		if (!err) {
 			arena_smp_rmb();
 			return !(g & 1) && arena_read_once(h->gen) == g ? -ENOENT : -EAGAIN;
 		}
-		err =
-		    htab_read_entry(cand, slot, key, klen, h32, tag, now_ns, off, buf, bufsz, res);
+		err = htab_read_entry(e, slot, key, klen, h32, tag, now_ns, off, buf, bufsz, res);
 		if (err != HTAB_READ_OTHER_KEY)
 			return err;
 		/* resume after the other key, in the same table */
-		e = arena_read_once(cand->next);
-		need_head = 0;
+		e = arena_read_once(e->next);
+		head = 0;
 	}
 	return -EAGAIN;
 }

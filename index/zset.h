@@ -415,13 +415,11 @@ static inline int zset_read_cmp(__u64 fkey, __u64 key, const __u8 __arena *fm, _
 static inline int zset_read_find(const struct zset __arena *z, const void *member, __u32 mlen,
 				 struct kv_entry __arena **node, struct zset_node __arena **zn)
 {
-	struct kv_entry __arena *__arena *buckets;
-	struct kv_entry __arena *__arena *bp;
-	struct kv_entry __arena *e = 0, *cand = 0;
+	struct kv_entry __arena *cand = 0;
 	struct zset_node __arena *x;
 	const __u8 __arena *m;
-	__u32 h32, t, i, ml;
-	__u64 mask;
+	__u32 h32, t = 0, ml, slot;
+	int err;
 
 #if ARENA_BPF
 	if (mlen > ZSET_READ_MEMBER_MAX)
@@ -430,33 +428,10 @@ static inline int zset_read_find(const struct zset __arena *z, const void *membe
 	h32 = (__u32)htab_read_hash(member, mlen);
 	/* The walk only looks for the first entry with the member's 32-bit hash and length; the
 	 * full comparison happens once, after it (cheap for the verifier, as htab_read_at). */
-	for (t = 0; t < 2; t++) {
-		buckets = arena_read_once(z->dict.t[t].buckets);
-		mask = arena_read_once(z->dict.t[t].mask);
-		if (!buckets)
-			continue;
-		bp = buckets + (h32 & mask);
-		if (!arena_range_ok(bp, sizeof(*bp)))
-			return -EAGAIN;
-		e = arena_read_once(*bp);
-		for (i = 0; i < HTAB_READ_MAX_CHAIN; i++) {
-			if (!e)
-				break;
-			if (!arena_entry_slot_size(e))
-				return -EAGAIN;
-			if (arena_read_once(e->hash) == h32 && arena_read_once(e->klen) == mlen &&
-			    arena_read_once(e->db) == ZSET_HTAB_TAG) {
-				cand = e;
-				break;
-			}
-			e = arena_read_once(e->next);
-		}
-		if (cand)
-			break;
-		if (i >= HTAB_READ_MAX_CHAIN)
-			return -EAGAIN;
-	}
-	if (!cand)
+	err = htab_read_walk(&z->dict, h32, mlen, ZSET_HTAB_TAG, 1, &t, &cand, &slot);
+	if (err < 0)
+		return err;
+	if (!err)
 		return -ENOENT;
 	x = ZSET_READ_NODE(cand, &m, &ml);
 	if (!x || ml != mlen)
@@ -973,14 +948,13 @@ static inline int zset_read_key(const struct htab __arena *h, const void *key, _
 				__u64 now_ns, struct kv_entry __arena **entry, __u32 *eseq,
 				struct zset __arena **z)
 {
-	struct kv_entry __arena *__arena *buckets;
-	struct kv_entry __arena *__arena *bp;
-	struct kv_entry __arena *e;
+	struct kv_entry __arena *e = 0;
 	const __u8 __arena *kp, *vp;
 	struct zset __arena *zp;
-	__u32 g, tag, h32, t, i, slot, seq, ptrs;
-	__u64 mask, expire, za = 0;
+	__u32 g, tag, h32, t = 0, slot = 0, seq, ptrs, i;
+	__u64 expire, za = 0;
 	__u8 flags, type;
+	int err;
 
 #if ARENA_BPF
 	if (klen > HTAB_READ_KEY_MAX)
@@ -990,32 +964,13 @@ static inline int zset_read_key(const struct htab __arena *h, const void *key, _
 	g = arena_read_once(h->gen);
 	arena_smp_rmb();
 	tag = arena_read_once(h->tag);
-	for (t = 0; t < 2; t++) {
-		buckets = arena_read_once(h->t[t].buckets);
-		mask = arena_read_once(h->t[t].mask);
-		if (!buckets)
-			continue;
-		bp = buckets + (h32 & mask);
-		if (!arena_range_ok(bp, sizeof(*bp)))
-			return -EAGAIN;
-		e = arena_read_once(*bp);
-		for (i = 0; i < HTAB_READ_MAX_CHAIN; i++) {
-			if (!e)
-				break;
-			slot = arena_entry_slot_size(e);
-			if (!slot)
-				return -EAGAIN;
-			if (arena_read_once(e->hash) == h32 && arena_read_once(e->klen) == klen &&
-			    arena_read_once(e->db) == tag)
-				goto found;
-			e = arena_read_once(e->next);
-		}
-		if (i >= HTAB_READ_MAX_CHAIN)
-			return -EAGAIN;
+	err = htab_read_walk(h, h32, klen, tag, 1, &t, &e, &slot);
+	if (err < 0)
+		return err;
+	if (!err) {
+		arena_smp_rmb();
+		return !(g & 1) && arena_read_once(h->gen) == g ? -ENOENT : -EAGAIN;
 	}
-	arena_smp_rmb();
-	return !(g & 1) && arena_read_once(h->gen) == g ? -ENOENT : -EAGAIN;
-found:
 	/* One candidate only: another key with the same 32-bit hash is "in doubt" (rare). */
 	seq = kv_read_begin(e);
 	if (seq & 1)
@@ -1024,16 +979,9 @@ found:
 	type = arena_read_once(e->type);
 	expire = arena_read_once(e->expire_ns);
 	ptrs = kv_ptrs_size(flags);
-	if (flags & KV_F_KEY_INLINE) {
-		kp = e->data + ptrs;
-		if (KV_HDR_SIZE + ptrs + klen > slot)
-			return -EAGAIN;
-	} else {
-		kp = arena_read_once(
-		    *(__u8 __arena * __arena *)(e->data + (flags & KV_F_VAL_INLINE ? 0 : 8)));
-		if (!arena_range_ok(kp, klen))
-			return -EAGAIN;
-	}
+	kp = htab_read_key_ptr(e, slot, flags, klen);
+	if (!kp)
+		return -EAGAIN;
 	if (!HTAB_KEY_EQ(key, kp, klen))
 		return -EAGAIN;
 	if (type != KV_ZSET)
