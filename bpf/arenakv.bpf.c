@@ -25,7 +25,7 @@
  * ---------------------------------------------------------------------
  *  - A program that dereferences an arena pointer must reference the arena map, or the verifier
  *    refuses the compiler's addr_space_cast ("addr_space_cast insn can only be used in a program
- *    that has an associated arena"). akv_use_arena() below is an empty asm that takes &arena, which
+ *    that has an associated arena"). arena_map_use() below is an empty asm that takes &arena, which
  *    is enough for libbpf to record the map as used by the program.
  *  - The ctx cannot be read or written at a variable offset, so variable-length input is copied out
  *    of it with bpf_probe_read_kernel() (the source of that helper may be any address) into a .bss
@@ -65,15 +65,8 @@
 #define HTAB_COPY_OUT(dst, src, n) bpf_copy_from_user((dst), (n), (const void *)arena_addr(src))
 #include "layout.h"
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARENA);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, ARENA_MAX_PAGES);
-	__ulong(map_extra, ARENA_BASE);
-} arena SEC(".maps");
+#include "arena_map.h" /* the arena map: this object creates it (server/arena_bpf.c loads it first) */
 
-/* Make the calling program reference the arena map (see the verifier notes above). */
-#define akv_use_arena() asm volatile("" : : "r"(&arena))
 
 /*
  * Input staging: variable-length ctx bytes are copied here before being read at variable offsets.
@@ -93,7 +86,7 @@ int akv_probe(struct akv_probe_args *a)
 {
 	struct arena_hdr __arena *hdr = ARENA_HDR;
 
-	akv_use_arena();
+	arena_map_use();
 	a->magic = hdr->magic;
 	a->base = hdr->base;
 	a->layout_version = hdr->layout_version;
@@ -132,7 +125,7 @@ int akv_lookup(struct akv_lookup_args *a)
 	__u32 db = a->db, klen = a->klen;
 	int err;
 
-	akv_use_arena();
+	arena_map_use();
 	a->copied = 0;
 	a->vlen = 0;
 	a->entry = 0;

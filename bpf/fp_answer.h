@@ -109,7 +109,7 @@ FP_GLOBAL int fp_read_key(struct fp_scratch *sc, __u32 i, __u32 bufsz, __u64 now
 	__u32 off, klen, idx = i + 1, w;
 	int err;
 
-	fp_use_arena();
+	arena_map_use();
 	if (!sc || i >= FP_MULTI_MAX)
 		return -EINVAL;
 	off = sc->arg_off[idx];
@@ -158,7 +158,7 @@ FP_GLOBAL int fp_key_step(struct fp_scratch *sc, struct fp_run *r, __u32 i)
 	__u64 expire;
 	int err, pos;
 
-	fp_use_arena();
+	arena_map_use();
 	if (!sc || !r)
 		return FP_C_PASS_ERROR;
 	if (i >= FP_MULTI_MAX) {
@@ -293,7 +293,7 @@ FP_GLOBAL int fp_commit(struct fp_scratch *sc, struct fp_run *r, struct fp_confi
 	__u32 i, v, sample = 0;
 	__u64 now;
 
-	fp_use_arena();
+	arena_map_use();
 	if (!sc || !r || !cfg)
 		return FP_C_PASS_ERROR;
 	for (i = 0; i < FP_MULTI_MAX; i++) {
@@ -681,7 +681,7 @@ static __always_inline int fp_run(void *ctx, int xdp, int kind)
 	long psum = -1; /* the payload's checksum sum, when the copy computed it */
 	int err;
 
-	fp_use_arena();
+	arena_map_use();
 	cfg = bpf_map_lookup_elem(&fp_config, &zero);
 	sc = fp_scratch_get();
 	ctr = fp_counters_get();

@@ -75,12 +75,7 @@ _Static_assert(__builtin_offsetof(struct fp_scratch, out) ==
 	       "fp_scratch: out must follow hdr (fp_emit writes both with one store)");
 _Static_assert(__builtin_offsetof(struct fp_scratch, out) % 8 == 0, "fp_scratch.out alignment");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARENA);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, ARENA_MAX_PAGES);
-	__ulong(map_extra, ARENA_BASE);
-} arena SEC(".maps");
+#include "arena_map.h" /* the arena map: the loader gives it the live arena's fd */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -124,9 +119,6 @@ struct {
 	__type(value, struct fp_scratch);
 } fp_scratch SEC(".maps");
 
-/* Make the calling program reference the arena map (a program that dereferences arena pointers
- * must, see docs/BPF.md). */
-#define fp_use_arena() asm volatile("" : : "r"(&arena))
 
 /* This CPU's counters: looked up once per frame (fp_run), then bumped with fp_count(). */
 static __always_inline struct fp_counters *fp_counters_get(void)

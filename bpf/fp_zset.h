@@ -129,7 +129,7 @@ FP_GLOBAL __u64 fp_zset_node(__u64 n)
 	struct zset_node __arena *zn;
 	__u32 ml = 0;
 
-	fp_use_arena();
+	arena_map_use();
 	if (!sc)
 		return 0;
 	zn = zset_read_node(arena_ptr(struct kv_entry, n), &m, &ml);
@@ -162,7 +162,7 @@ FP_GLOBAL int fp_zset_lexcmp(__u64 a, __u32 alen, __u32 blen)
 	struct fp_scratch *sc = fp_scratch_get();
 	__u32 i;
 
-	fp_use_arena();
+	arena_map_use();
 	if (!sc)
 		return 1;
 	for (i = 0; i < ZSET_READ_MEMBER_MAX; i++) {
@@ -350,7 +350,7 @@ FP_GLOBAL int fp_zset_put_item(struct fp_scratch *sc, __u32 pos, __u32 k, __u32 
 	__u32 ml;
 	int p;
 
-	fp_use_arena();
+	arena_map_use();
 	if (!sc || k >= FP_ZRANGE_MAX)
 		return -1;
 	it = (struct zset_read_item *)&sc->zitems[k * 3];
@@ -372,7 +372,7 @@ FP_GLOBAL int fp_zset_range(struct fp_scratch *sc, struct fp_run *r, __u64 zaddr
 	__s64 start, stop;
 	int err, p;
 
-	fp_use_arena();
+	arena_map_use();
 	if (!sc || !r)
 		return FP_C_PASS_ERROR;
 	start = fp_zset_arg_uint(sc, 2);
@@ -435,7 +435,7 @@ FP_GLOBAL int fp_zset_lookup(struct fp_scratch *sc, __u64 zaddr, __u32 cmd)
 	__u64 bits = 0, rank = 0;
 	int err, mlen;
 
-	fp_use_arena();
+	arena_map_use();
 	if (!sc)
 		return FP_C_PASS_ERROR;
 	mlen = fp_zset_member(sc);
@@ -505,7 +505,7 @@ FP_GLOBAL __s64 fp_zset_key(struct fp_scratch *sc, __u64 now)
 	__u32 off, klen, eseq = 0;
 	int err;
 
-	fp_use_arena();
+	arena_map_use();
 	if (!sc)
 		return -FP_C_PASS_ERROR;
 	off = sc->arg_off[1];

@@ -60,13 +60,7 @@ static __always_inline int kb_copy_out(void *dst, const __u8 __arena *src, __u32
 #define HTAB_COPY_OUT(dst, src, n) kb_copy_out((dst), (src), (n))
 #include "layout.h"
 
-/* The index's arena: never created by this object, the loader reuses the live arena's fd. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARENA);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, ARENA_MAX_PAGES);
-	__ulong(map_extra, ARENA_BASE);
-} arena SEC(".maps");
+#include "arena_map.h" /* the arena map: the loader gives it the live arena's fd */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -96,7 +90,6 @@ __u8 kb_vbuf[KB_VAL_MAX + 16]; /* +16: the 8-byte copy loop's last store */
 const volatile __u32 kb_peer_verdict = XDP_DROP;
 const volatile __u16 kb_port = 0; /* fast-path UDP port, to recognize replies at the peer */
 
-#define kb_use_arena() asm volatile("" : : "r"(&arena))
 
 static __always_inline int kb_copy_out(void *dst, const __u8 __arena *src, __u32 n)
 {
@@ -142,7 +135,7 @@ static long kb_arena_one(__u64 i, void *ctx)
 	struct kb_key *k;
 	int err;
 
-	kb_use_arena();
+	arena_map_use();
 	kb_res.lookups++;
 	k = bpf_map_lookup_elem(&kb_keys, &idx);
 	if (!k || db >= ARENA_MAX_DBS) {
