@@ -27,7 +27,6 @@
  * arguments, "double quotes" understand \n \r \t \b \a \\ \" \xHH, 'single quotes' only \'.
  * Lines that are empty or start with '#' are skipped.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -37,6 +36,7 @@
 #include <strings.h>
 
 #include "arenakv.h"
+#include "splitargs.h"
 
 #define CLI_MAX_ARGS 4096
 
@@ -131,114 +131,25 @@ static void cli_print_resp(FILE *f, const redisReply *r)
 	}
 }
 
-/* ---- input splitting (redis-cli's sdssplitargs rules) -------------------------------------- */
+/* ---- input splitting (redis-cli's sdssplitargs rules, server/splitargs.h) ------------------- */
 
-static int cli_hexval(int c)
+/* Split line in place-independent storage: arguments are written to out (one byte more than the
+ * line, every argument unescaped and NUL-terminated, lengths in lens). Returns argc, or -EINVAL
+ * for unbalanced quotes, -E2BIG for too many arguments. */
+static int cli_split(const char *line, char *out, char **argv, size_t *lens, int max)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
+	size_t pos = 0, len = strlen(line), n;
+	int argc = 0, r;
 
-/* Split line in place-independent storage: arguments are written to out (same size as line,
- * every argument unescaped and NUL-terminated, lengths in lens). Returns argc, or -EINVAL for
- * unbalanced quotes, -E2BIG for too many arguments. */
-static int cli_split(const char *p, char *out, char **argv, size_t *lens, int max)
-{
-	int argc = 0;
-
-	for (;;) {
-		char *start = out;
-		int inq = 0, insq = 0, done = 0;
-
-		while (*p && isspace((unsigned char)*p))
-			p++;
-		if (!*p)
-			return argc;
+	while ((r = splitargs_next(line, len, &pos, out, &n)) > 0) {
 		if (argc == max)
 			return -E2BIG;
-		while (!done) {
-			if (inq) {
-				if (p[0] == '\\' && p[1] == 'x' && cli_hexval(p[2]) >= 0 &&
-				    cli_hexval(p[3]) >= 0) {
-					*out++ = (char)(cli_hexval(p[2]) * 16 + cli_hexval(p[3]));
-					p += 3;
-				} else if (p[0] == '\\' && p[1]) {
-					char ch;
-
-					p++;
-					switch (*p) {
-					case 'n':
-						ch = '\n';
-						break;
-					case 'r':
-						ch = '\r';
-						break;
-					case 't':
-						ch = '\t';
-						break;
-					case 'b':
-						ch = '\b';
-						break;
-					case 'a':
-						ch = '\a';
-						break;
-					default:
-						ch = *p;
-						break;
-					}
-					*out++ = ch;
-				} else if (*p == '"') {
-					/* closing quote must be followed by a blank or the end */
-					if (p[1] && !isspace((unsigned char)p[1]))
-						return -EINVAL;
-					done = 1;
-				} else if (!*p) {
-					return -EINVAL;
-				} else {
-					*out++ = *p;
-				}
-			} else if (insq) {
-				if (p[0] == '\\' && p[1] == '\'') {
-					p++;
-					*out++ = '\'';
-				} else if (*p == '\'') {
-					if (p[1] && !isspace((unsigned char)p[1]))
-						return -EINVAL;
-					done = 1;
-				} else if (!*p) {
-					return -EINVAL;
-				} else {
-					*out++ = *p;
-				}
-			} else {
-				switch (*p) {
-				case ' ':
-				case '\n':
-				case '\r':
-				case '\t':
-				case '\0':
-					done = 1;
-					break;
-				case '"':
-					inq = 1;
-					break;
-				case '\'':
-					insq = 1;
-					break;
-				default:
-					*out++ = *p;
-					break;
-				}
-			}
-			if (*p)
-				p++;
-		}
-		lens[argc] = out - start;
-		*out++ = 0;
-		argv[argc++] = start;
+		out[n] = 0;
+		argv[argc] = out;
+		lens[argc++] = n;
+		out += n + 1;
 	}
+	return r < 0 ? r : argc;
 }
 
 /* ---- running commands ------------------------------------------------------------------------ */

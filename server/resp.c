@@ -55,6 +55,7 @@
 
 #include "errors.h"
 #include "resp.h"
+#include "splitargs.h"
 #include "server.h"
 #include "util.h"
 
@@ -180,133 +181,27 @@ static int resp_find_eol(struct resp_parser *p, const char *b, size_t n, char ch
 	return avail > RESP_INLINE_MAX_SIZE ? -1 : 0;
 }
 
-/* ---- sdssplitargs() semantics ---- */
-
-static int resp_is_space(int ch)
-{
-	/* isspace() in the C locale */
-	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\v' || ch == '\f' || ch == '\r';
-}
-
-static int resp_hex(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
+/* ---- sdssplitargs() semantics (server/splitargs.h) ---- */
 
 int resp_split_args(const char *line, size_t len, char *out, struct arg **argv, int *cap, int *argc)
 {
 	const char *nul = memchr(line, '\0', len);
-	size_t i = 0, o = 0;
+	size_t pos = 0, o = 0, n;
+	int r;
 
 	/* The line is a C string for sdssplitargs(): it ends at the first NUL. */
 	if (nul)
 		len = (size_t)(nul - line);
-#define AT(k) ((k) < len ? line[k] : '\0')
 	*argc = 0;
-	for (;;) {
-		int inq = 0, insq = 0, done = 0;
-		size_t start;
-
-		while (i < len && resp_is_space((unsigned char)line[i]))
-			i++;
-		if (i >= len)
-			return 0;
-		start = o;
-		while (!done) {
-			char ch = AT(i);
-
-			if (inq) {
-				if (ch == '\\' && AT(i + 1) == 'x' && resp_hex(AT(i + 2)) >= 0 &&
-				    resp_hex(AT(i + 3)) >= 0) {
-					out[o++] =
-					    (char)(resp_hex(AT(i + 2)) * 16 + resp_hex(AT(i + 3)));
-					i += 3;
-				} else if (ch == '\\' && AT(i + 1)) {
-					char e;
-
-					i++;
-					e = AT(i);
-
-					switch (e) {
-					case 'n':
-						e = '\n';
-						break;
-					case 'r':
-						e = '\r';
-						break;
-					case 't':
-						e = '\t';
-						break;
-					case 'b':
-						e = '\b';
-						break;
-					case 'a':
-						e = '\a';
-						break;
-					default:
-						break;
-					}
-					out[o++] = e;
-				} else if (ch == '"') {
-					/* A closing quote must be followed by a space or the end.
-					 */
-					if (AT(i + 1) && !resp_is_space((unsigned char)AT(i + 1)))
-						return -EINVAL;
-					done = 1;
-				} else if (!ch) {
-					return -EINVAL; /* unterminated quotes */
-				} else {
-					out[o++] = ch;
-				}
-			} else if (insq) {
-				if (ch == '\\' && AT(i + 1) == '\'') {
-					i++;
-					out[o++] = '\'';
-				} else if (ch == '\'') {
-					if (AT(i + 1) && !resp_is_space((unsigned char)AT(i + 1)))
-						return -EINVAL;
-					done = 1;
-				} else if (!ch) {
-					return -EINVAL;
-				} else {
-					out[o++] = ch;
-				}
-			} else {
-				switch (ch) {
-				case ' ':
-				case '\n':
-				case '\r':
-				case '\t':
-				case '\0':
-					done = 1;
-					break;
-				case '"':
-					inq = 1;
-					break;
-				case '\'':
-					insq = 1;
-					break;
-				default:
-					out[o++] = ch;
-					break;
-				}
-			}
-			if (AT(i))
-				i++;
-		}
+	while ((r = splitargs_next(line, len, &pos, out + o, &n)) > 0) {
 		if (*argc == INT_MAX || resp_grow_argv(argv, cap, *argc + 1))
 			return -ENOMEM;
-		(*argv)[*argc].ptr = out + start;
-		(*argv)[*argc].len = o - start;
+		(*argv)[*argc].ptr = out + o;
+		(*argv)[*argc].len = n;
 		(*argc)++;
+		o += n;
 	}
-#undef AT
+	return r;
 }
 
 /* ---- request parsing ---- */
