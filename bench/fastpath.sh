@@ -62,25 +62,9 @@ HOT=${HOT:-0}
 PIN=${PIN:-1}
 VETH=${VETH:-$([ "$(id -u)" = 0 ] && echo 1 || echo 0)}
 
-# Isolation (root, ISOLATE=1 default): re-run this script inside a private network namespace,
-# whose lo nobody else uses: every arenakv-server started with the default configuration
-# attaches XDP to the host's lo, which would make our attach fail or put another program in
-# front of our TCP runs.
-if [ "${ISOLATE:-1}" = 1 ] && [ -z "${AKV_BENCH_NETNS:-}" ] && [ "$(id -u)" = 0 ] &&
-	command -v ip > /dev/null; then
-	bns=akvbench$$
-	if ip netns add "$bns" 2> /dev/null; then
-		trap 'ip netns del "$bns" 2>/dev/null' EXIT
-		trap 'exit 130' INT TERM
-		ip -n "$bns" link set lo up
-		rc=0
-		ip netns exec "$bns" env AKV_BENCH_NETNS="$bns" bash "$0" "$@" || rc=$?
-		exit $rc
-	fi
-fi
-
 BENCH_NAME=fastpath.sh
 . "$here/lib.sh"
+bench_isolate "$@" # root: the rest runs in a private network namespace (lib.sh)
 
 bench_require "$arenakv" "$udp_load" "$redis"
 bench_require_cmd "$bench" redis-cli

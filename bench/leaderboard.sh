@@ -54,44 +54,20 @@ rank) query=(ZREVRANK lb player:500) ;; # no WITHSCORE: redis-server 7.0 lacks i
 *) echo "leaderboard.sh: QUERY must be top or rank" >&2; exit 1 ;;
 esac
 
-# Private network namespace (root): our XDP attach on lo never meets another server's.
-if [ "${ISOLATE:-1}" = 1 ] && [ -z "${AKV_LB_NETNS:-}" ] && [ "$(id -u)" = 0 ] &&
-	command -v ip > /dev/null; then
-	lns=akvlb$$
-	if ip netns add "$lns" 2> /dev/null; then
-		trap 'ip netns del "$lns" 2>/dev/null' EXIT
-		trap 'exit 130' INT TERM
-		ip -n "$lns" link set lo up
-		rc=0
-		ip netns exec "$lns" env AKV_LB_NETNS="$lns" bash "$0" "$@" || rc=$?
-		exit $rc
-	fi
-fi
-
-for b in "$arenakv" "$redis"; do
-	[ -x "$b" ] || { echo "leaderboard.sh: $b not found" >&2; exit 1; }
-done
-for t in "$bench" redis-cli "${CC:-cc}"; do
-	command -v "$t" > /dev/null || { echo "leaderboard.sh: $t not found" >&2; exit 1; }
-done
+BENCH_NAME=leaderboard.sh
+. "$here/lib.sh"
+bench_isolate "$@" # root: the rest runs in a private network namespace (lib.sh)
+bench_require "$arenakv" "$redis"
+bench_require_cmd "$bench" redis-cli "${CC:-cc}"
 
 tmp=$(mktemp -d /tmp/arenakv-lbbench.XXXXXX)
 srv_pid=
 cleanup() {
-	if [ -n "$srv_pid" ]; then
-		kill -TERM "$srv_pid" 2> /dev/null || true
-		wait "$srv_pid" 2> /dev/null || true
-	fi
+	bench_stop_servers
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-
-srv_pin=()
-cli_pin=()
-if [ "$PIN" = 1 ] && command -v taskset > /dev/null && [ "$(nproc)" -ge 2 ]; then
-	srv_pin=(taskset -c 0)
-	cli_pin=(taskset -c 1)
-fi
+bench_pin
 
 # The UDP client. Frame: magic 0xAE4B, version 1, flags 0, request id, token 0 (docs/PROTOCOL.md).
 # Output: "ok= kernel= lost= errors= secs= rps=". A request unanswered for 200 ms is counted lost
@@ -199,35 +175,13 @@ awk -v n="$MEMBERS" 'BEGIN {
 	}
 }' > "$tmp/load.resp"
 
-free_port() {
-	local p
-	while :; do
-		p=$((20000 + RANDOM % 12000))
-		if ! (exec 3<> "/dev/tcp/127.0.0.1/$p") 2> /dev/null; then
-			echo "$p"
-			return
-		fi
-	done
-}
-
 # start NAME BINARY [ARGS...]: start, wait for PONG, load the leaderboard; sets $port, $srv_pid
 start() {
-	local name=$1 bin=$2 i
+	local name=$1 bin=$2 port_var=port_$1 pid_var=pid_$1
 	shift 2
-	port=$(free_port)
-	"${srv_pin[@]}" "$bin" --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
-		--dir "$tmp" "$@" > "$tmp/$name.log" 2>&1 &
-	srv_pid=$!
-	for i in $(seq 150); do
-		[ "$(redis-cli -p "$port" ping 2> /dev/null)" = PONG ] && break
-		kill -0 "$srv_pid" 2> /dev/null || break
-		sleep 0.1
-	done
-	if [ "$(redis-cli -p "$port" ping 2> /dev/null)" != PONG ]; then
-		echo "leaderboard.sh: $name did not start; log:" >&2
-		tail -20 "$tmp/$name.log" >&2
-		exit 1
-	fi
+	bench_start_server "$name" "$bin" 150 "$@"
+	port=${!port_var}
+	srv_pid=${!pid_var}
 	redis-cli -p "$port" --pipe < "$tmp/load.resp" > "$tmp/$name.pipe" 2>&1 ||
 		{ echo "leaderboard.sh: loading $name failed" >&2; exit 1; }
 	[ "$(redis-cli -p "$port" zcard lb)" = "$MEMBERS" ] ||
@@ -235,8 +189,7 @@ start() {
 }
 
 stop() {
-	kill -TERM "$srv_pid" 2> /dev/null || true
-	wait "$srv_pid" 2> /dev/null || true
+	bench_stop_servers
 	srv_pid=
 }
 
@@ -273,7 +226,7 @@ one_tcp() {	# PATH BINARY [ARGS...]
 }
 
 echo "# leaderboard.sh: $(date -u '+%Y-%m-%d %H:%M UTC')  $(nproc) CPUs  kernel $(uname -r)"
-echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg); netns: ${AKV_LB_NETNS:-host}"
+echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg); netns: ${AKV_BENCH_NETNS:-host}"
 echo "# ${query[*]}, lb = $MEMBERS members; udp: inflight=$INFLIGHT ${SECS}s;" \
 	"tcp: clients=$CLIENTS n=$N; rounds=$ROUNDS; pin server=${srv_pin[*]:-none}" \
 	"client=${cli_pin[*]:-none}"

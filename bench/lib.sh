@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: BSD-2-Clause
 #
 # lib.sh - server start/stop, port picking and CPU pinning shared by the benchmark scripts
-# (redis_ratio.sh, zset.sh, fastpath.sh). Sourced, never run: `. "$here/lib.sh"`.
+# (redis_ratio.sh, zset.sh, fastpath.sh, leaderboard.sh), and their private network namespace.
+# Sourced, never run: `. "$here/lib.sh"`.
 #
 # The caller sets before use: BENCH_NAME (prefix of error messages), tmp (its private
 # scratch directory), PIN (1 = pin the server to CPU 0 and the client to CPU 1), optionally
@@ -11,6 +12,24 @@
 # here kills by name.
 
 pids=()
+
+# bench_isolate "$@" -> as root, with ISOLATE=1 (the default) and ip(8) present: re-run the calling
+# script with the same arguments inside a private network namespace and exit with its status.
+# Every arenakv-server started with the default configuration attaches XDP to the host's lo,
+# which would make a benchmark's own attach fail or sit in front of its TCP runs; the private
+# namespace's lo is the script's alone, and goes away with it. Returns at once inside that
+# namespace (AKV_BENCH_NETNS names it) or when isolation is off or unavailable.
+bench_isolate() {
+	local ns=akvbench$$ rc=0
+	[ "${ISOLATE:-1}" = 1 ] && [ -z "${AKV_BENCH_NETNS:-}" ] && [ "$(id -u)" = 0 ] &&
+		command -v ip >/dev/null || return 0
+	ip netns add "$ns" 2>/dev/null || return 0
+	trap "ip netns del $ns 2>/dev/null" EXIT
+	trap 'exit 130' INT TERM
+	ip -n "$ns" link set lo up
+	ip netns exec "$ns" env AKV_BENCH_NETNS="$ns" bash "$0" "$@" || rc=$?
+	exit $rc
+}
 
 # bench_require BINARY... -> exits 1 unless every BINARY is an executable file
 bench_require() {
