@@ -104,6 +104,31 @@ def _die_with_parent():
 		pass
 
 
+PRIVATE_NETNS_ENV = "ARENAKV_UDP_NETNS"	# "1" inside the namespace enter_private_netns() made
+
+
+def enter_private_netns(script):
+	"""Re-exec script (the calling test file) in a fresh network namespace (`unshare --net`, lo
+	brought up there), so its XDP/tcx attachments on lo never meet those of other servers and
+	nothing attached can outlive it. Returns when already inside one, or when that is not
+	possible (not root, no unshare, not permitted: the test then runs in the current
+	namespace); otherwise exits with the re-executed test's status."""
+	if os.environ.get(PRIVATE_NETNS_ENV) == "1":
+		subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+		return
+	if os.geteuid() != 0 or not shutil.which("unshare"):
+		return
+	if subprocess.run(["unshare", "--net", "--", "true"], stdout=subprocess.DEVNULL,
+			  stderr=subprocess.DEVNULL).returncode:
+		print("unshare --net not permitted here: running in the current namespace")
+		return
+	env = dict(os.environ, **{PRIVATE_NETNS_ENV: "1"})
+	sys.stdout.flush()
+	r = subprocess.run(["unshare", "--net", "--", sys.executable, os.path.abspath(script)],
+			   env=env, preexec_fn=_die_with_parent)
+	sys.exit(r.returncode)
+
+
 class Server:
 	"""One server process: start(), client(), log(), stop(). Extra args are redis-server style."""
 

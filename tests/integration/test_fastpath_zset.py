@@ -45,10 +45,8 @@ Invariants: free ports only (harness), every server stopped by its class; < 40 s
 """
 
 import os
-import shutil
 import socket
 import struct
-import subprocess
 import sys
 import threading
 import time
@@ -449,26 +447,8 @@ def main():
 	sys.exit(0)
 
 
-def enter_private_netns():
-	"""Re-exec in a fresh network namespace (see the top comment)."""
-	if os.environ.get("ARENAKV_UDP_NETNS") == "1":
-		subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
-		return
-	if os.geteuid() != 0 or not shutil.which("unshare"):
-		return
-	if subprocess.run(["unshare", "--net", "--", "true"], stdout=subprocess.DEVNULL,
-			  stderr=subprocess.DEVNULL).returncode:
-		print("unshare --net not permitted here: running in the current namespace")
-		return
-	env = dict(os.environ, ARENAKV_UDP_NETNS="1")
-	sys.stdout.flush()
-	r = subprocess.run(["unshare", "--net", "--", sys.executable, os.path.abspath(__file__)],
-			   env=env, preexec_fn=harness._die_with_parent)
-	sys.exit(r.returncode)
-
-
 if __name__ == "__main__":
 	if harness.IS_REDIS:
 		harness.skip_file("UDP is arenakv's own protocol: not applicable to redis-server")
-	enter_private_netns()
+	harness.enter_private_netns(__file__)
 	main()
