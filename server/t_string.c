@@ -146,10 +146,24 @@ static int str_expire_or_reply(struct client *c, const struct arg *a, int flags,
  * Options that conflict with one already seen are a syntax error; a repeated compatible option
  * (EX 1 EX 2) is allowed and the last value wins, as in Redis.
  */
+/* The STR_* flag of an expiry option (EX, PX, EXAT, PXAT, any case), else 0. */
+static int str_expire_opt(const struct arg *o)
+{
+	static const struct {
+		const char *name;
+		int flag;
+	} opts[] = {{"ex", STR_EX}, {"px", STR_PX}, {"exat", STR_EXAT}, {"pxat", STR_PXAT}};
+
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+		if (arg_is(o, opts[i].name))
+			return opts[i].flag;
+	return 0;
+}
+
 static int str_parse_opts(struct client *c, int first, enum str_cmd_type type, int *flags,
 			  const struct arg **expire)
 {
-	int j;
+	int j, e;
 
 	*flags = 0;
 	*expire = NULL;
@@ -170,24 +184,10 @@ static int str_parse_opts(struct client *c, int first, enum str_cmd_type type, i
 		} else if (arg_is(o, "persist") && type == STR_CMD_GETEX && !(f & STR_ANY_EXPIRE) &&
 			   !(f & STR_KEEPTTL)) {
 			*flags |= STR_PERSIST;
-		} else if (arg_is(o, "ex") && next && !(f & (STR_KEEPTTL | STR_PERSIST)) &&
-			   !(f & (STR_EXAT | STR_PX | STR_PXAT))) {
-			*flags |= STR_EX;
-			*expire = next;
-			j++;
-		} else if (arg_is(o, "px") && next && !(f & (STR_KEEPTTL | STR_PERSIST)) &&
-			   !(f & (STR_EX | STR_EXAT | STR_PXAT))) {
-			*flags |= STR_PX;
-			*expire = next;
-			j++;
-		} else if (arg_is(o, "exat") && next && !(f & (STR_KEEPTTL | STR_PERSIST)) &&
-			   !(f & (STR_EX | STR_PX | STR_PXAT))) {
-			*flags |= STR_EXAT;
-			*expire = next;
-			j++;
-		} else if (arg_is(o, "pxat") && next && !(f & (STR_KEEPTTL | STR_PERSIST)) &&
-			   !(f & (STR_EX | STR_EXAT | STR_PX))) {
-			*flags |= STR_PXAT;
+		} else if ((e = str_expire_opt(o)) && next && !(f & (STR_KEEPTTL | STR_PERSIST)) &&
+			   !(f & STR_ANY_EXPIRE & ~e)) {
+			/* EX / PX / EXAT / PXAT: none of the other three may come with it */
+			*flags |= e;
 			*expire = next;
 			j++;
 		} else {
