@@ -110,6 +110,19 @@ static int auth_required(const struct client *c)
 
 /* ---- client life cycle -------------------------------------------------------------------- */
 
+/* Take c off srv.clients (the list of connected clients) and out of connected_clients. */
+static void conn_unlink(struct client *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		srv.clients = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->prev = c->next = NULL;
+	srv.connected_clients--;
+}
+
 static struct client *client_alloc(int fd)
 {
 	struct client *c = calloc(1, sizeof(*c));
@@ -236,13 +249,7 @@ void conn_accepted(int fd)
 		log_warning("Error registering fd event for the new client: %s", strerror(errno));
 		c->state = CONN_READING;
 		/* unlink and free directly: the engine holds nothing for it */
-		if (c->prev)
-			c->prev->next = c->next;
-		else
-			srv.clients = c->next;
-		if (c->next)
-			c->next->prev = c->prev;
-		srv.connected_clients--;
+		conn_unlink(c);
 		close(fd);
 		client_free_mem(c);
 	}
@@ -255,14 +262,7 @@ static void conn_close(struct client *c)
 		return;
 	if (c->flags & CLIENT_CLOSE_ASAP)
 		asap_pending--;
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		srv.clients = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	c->prev = c->next = NULL;
-	srv.connected_clients--;
+	conn_unlink(c);
 	multi_client_free(c);
 	c->state = CONN_CLOSED;
 	log_debug("Freeing client id=%llu addr=%s", (unsigned long long)c->id, c->addr);

@@ -42,12 +42,32 @@
 #include "server.h"
 #include "util.h"
 
+/* p[i, slen) as decimal digits into *v (0 <= i < slen): 0, -EINVAL (a non-digit) or -ERANGE
+ * (over ULLONG_MAX). The one digit loop of string2ll() and string2ull(). */
+static int util_digits(const unsigned char *p, size_t i, size_t slen, unsigned long long *v)
+{
+	unsigned long long x = 0;
+
+	for (; i < slen; i++) {
+		unsigned d;
+
+		if (p[i] < '0' || p[i] > '9')
+			return -EINVAL;
+		d = p[i] - '0';
+		if (x > (ULLONG_MAX - d) / 10)
+			return -ERANGE;
+		x = x * 10 + d;
+	}
+	*v = x;
+	return 0;
+}
+
 int string2ll(const char *s, size_t slen, long long *value)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	unsigned long long v;
 	size_t i = 0;
-	int neg = 0;
+	int neg = 0, err;
 
 	if (slen == 0 || slen >= LONG_STR_SIZE)
 		return -EINVAL;
@@ -65,17 +85,9 @@ int string2ll(const char *s, size_t slen, long long *value)
 	/* First digit must be 1-9: rejects leading zeros, "-0", "+1", " 1". */
 	if (p[i] < '1' || p[i] > '9')
 		return -EINVAL;
-	v = p[i++] - '0';
-	for (; i < slen; i++) {
-		unsigned d;
-
-		if (p[i] < '0' || p[i] > '9')
-			return -EINVAL;
-		d = p[i] - '0';
-		if (v > (ULLONG_MAX - d) / 10)
-			return -ERANGE;
-		v = v * 10 + d;
-	}
+	err = util_digits(p, i, slen, &v);
+	if (err)
+		return err;
 	if (neg) {
 		if (v > (unsigned long long)LLONG_MAX + 1)
 			return -ERANGE;
@@ -107,23 +119,16 @@ int string2l(const char *s, size_t slen, long *value)
 int string2ull(const char *s, size_t slen, unsigned long long *value)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	unsigned long long v = 0;
-	size_t i;
+	unsigned long long v;
+	int err;
 
 	if (slen == 0 || slen >= LONG_STR_SIZE)
 		return -EINVAL;
 	if (slen > 1 && p[0] == '0')
 		return -EINVAL;
-	for (i = 0; i < slen; i++) {
-		unsigned d;
-
-		if (p[i] < '0' || p[i] > '9')
-			return -EINVAL;
-		d = p[i] - '0';
-		if (v > (ULLONG_MAX - d) / 10)
-			return -ERANGE;
-		v = v * 10 + d;
-	}
+	err = util_digits(p, 0, slen, &v);
+	if (err)
+		return err;
 	if (value)
 		*value = v;
 	return 0;
