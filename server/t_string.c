@@ -525,6 +525,26 @@ static void cmd_strlen(struct client *c)
 	reply_int(c, e->vlen);
 }
 
+/*
+ * Redis's range normalization (GETRANGE, BITCOUNT, BITPOS): negative ends count from the end
+ * of a length-len string, then both are clamped to [0, len - 1]. 1 with the inclusive range in
+ * *start / *end, 0 when it is empty (always when len is 0).
+ */
+static int str_clamp_range(long long *start, long long *end, long long len)
+{
+	if (*start < 0)
+		*start += len;
+	if (*end < 0)
+		*end += len;
+	if (*start < 0)
+		*start = 0;
+	if (*end < 0)
+		*end = 0;
+	if (*end >= len)
+		*end = len - 1;
+	return *start <= *end && len > 0;
+}
+
 static void cmd_getrange(struct client *c)
 {
 	long long start, end, len;
@@ -546,17 +566,7 @@ static void cmd_getrange(struct client *c)
 		reply_bulk(c, "", 0);
 		return;
 	}
-	if (start < 0)
-		start += len;
-	if (end < 0)
-		end += len;
-	if (start < 0)
-		start = 0;
-	if (end < 0)
-		end = 0;
-	if (end >= len)
-		end = len - 1;
-	if (start > end || len == 0) {
+	if (!str_clamp_range(&start, &end, len)) {
 		reply_bulk(c, "", 0);
 		return;
 	}
@@ -1105,19 +1115,7 @@ static long long bit_find(const unsigned char *p, unsigned long long bs, unsigne
 static int bit_range(long long start, long long end, int isbit, long long strlen,
 		     unsigned long long *bs, unsigned long long *be)
 {
-	long long totlen = isbit ? strlen * 8 : strlen;
-
-	if (start < 0)
-		start += totlen;
-	if (end < 0)
-		end += totlen;
-	if (start < 0)
-		start = 0;
-	if (end < 0)
-		end = 0;
-	if (end >= totlen)
-		end = totlen - 1;
-	if (start > end)
+	if (!str_clamp_range(&start, &end, isbit ? strlen * 8 : strlen))
 		return 0;
 	if (isbit) {
 		*bs = (unsigned long long)start;
