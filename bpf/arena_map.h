@@ -25,4 +25,25 @@ struct {
 
 #define arena_map_use() asm volatile("" : : "r"(&arena))
 
+/*
+ * Copy n bytes (n <= max; max a constant, the verifier's bound) from the arena to dst, 8 bytes
+ * per iteration: an arena pointer cannot be handed to a helper, and a byte loop costs 8x the
+ * iterations. May read up to 7 bytes past n (an arena load never faults: an unmapped page reads
+ * as zeros) and writes them to dst, which needs that slack; they are never used. Returns 0 (the
+ * index's HTAB_COPY_OUT contract).
+ */
+static __always_inline int arena_copy_words(void *dst, const __u8 __arena *src, __u32 n,
+					    __u32 max)
+{
+	__u64 *d = dst;
+	__u32 i;
+
+	for (i = 0; i < max / 8 + 1; i++) {
+		if (i * 8 >= n)
+			break;
+		d[i] = *(const __u64 __arena *)(src + i * 8);
+	}
+	return 0;
+}
+
 #endif /* ARENAKV_BPF_ARENA_MAP_H */

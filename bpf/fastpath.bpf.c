@@ -12,7 +12,7 @@
  * (index/htab.h, htab_read_at), compiled here with these bounds:
  *  - keys up to FP_KEY_MAX bytes are hashed in place in the per-CPU scratch copy of the request
  *    (XXH64 costs ~30 processed instructions per byte of bound, docs/BPF.md);
- *  - values are copied from the arena by fp_copy_out(), 8 bytes per iteration, at most
+ *  - values are copied from the arena by arena_copy_words(), 8 bytes per iteration, at most
  *    FP_REPLY_MAX bytes: an arena pointer cannot be given to a helper, so a bounded loop it is.
  *    The loop may read up to 7 bytes past the value: arena loads never fault (an unmapped arena
  *    page reads as zeros in BPF) and the bytes are never sent, the reply takes n of them.
@@ -33,14 +33,12 @@
 #include <asm-generic/errno.h>
 
 #include "fastpath.h"
-#include "arena.h"
-
-static __always_inline int fp_copy_out(void *dst, const __u8 __arena *src, __u32 n);
+#include "arena_map.h"
 
 #define XXH64_BPF_MAX_LEN	   FP_KEY_MAX
 #define HTAB_READ_KEY_MAX	   FP_KEY_MAX
 #define HTAB_READ_VAL_MAX	   FP_REPLY_MAX
-#define HTAB_COPY_OUT(dst, src, n) fp_copy_out((dst), (src), (n))
+#define HTAB_COPY_OUT(dst, src, n) arena_copy_words((dst), (src), (n), FP_REPLY_MAX)
 /* Keys compared 8 bytes at a time: both sides may be read up to 7 bytes past klen (the
  * scratch key has 32 bytes of slack, an arena read never faults), the excess masked off. */
 static __always_inline int fp_key_eq(const void *key, const __u8 __arena *akey, __u32 klen);
@@ -75,19 +73,6 @@ int fp_zset_fmt_put(const struct zset_fmt_dec *f, __u32 neg);
 #include "zset.h"
 
 #include "fp_maps.h"
-
-static __always_inline int fp_copy_out(void *dst, const __u8 __arena *src, __u32 n)
-{
-	__u64 *d = dst;
-	__u32 i;
-
-	for (i = 0; i < FP_REPLY_MAX / 8 + 1; i++) {
-		if (i * 8 >= n)
-			break;
-		d[i] = *(const __u64 __arena *)(src + i * 8);
-	}
-	return 0;
-}
 
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "fp_key_eq masks the low bytes");
 

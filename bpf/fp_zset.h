@@ -357,7 +357,7 @@ FP_GLOBAL int fp_zset_put_item(struct fp_scratch *sc, __u32 pos, __u32 k, __u32 
 	ml = it->mlen;
 	if (ml > FP_REPLY_MAX)
 		return -1;
-	fp_copy_out(sc->val, arena_ptr(__u8, it->member), ml);
+	arena_copy_words(sc->val, arena_ptr(__u8, it->member), ml, FP_REPLY_MAX);
 	p = fp_put_bulk(sc, pos, ml);
 	if (p < 0 || !withscores)
 		return p;

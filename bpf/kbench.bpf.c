@@ -50,17 +50,13 @@
 #include <asm-generic/errno.h>
 
 #include "kbench.h"
-#include "arena.h"
-
-static __always_inline int kb_copy_out(void *dst, const __u8 __arena *src, __u32 n);
+#include "arena_map.h" /* the arena map: the loader gives it the live arena's fd */
 
 #define XXH64_BPF_MAX_LEN	   KB_KEY_READ
 #define HTAB_READ_KEY_MAX	   KB_KEY_READ
 #define HTAB_READ_VAL_MAX	   KB_VAL_MAX
-#define HTAB_COPY_OUT(dst, src, n) kb_copy_out((dst), (src), (n))
+#define HTAB_COPY_OUT(dst, src, n) arena_copy_words((dst), (src), (n), KB_VAL_MAX)
 #include "layout.h"
-
-#include "arena_map.h" /* the arena map: the loader gives it the live arena's fd */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -90,26 +86,12 @@ __u8 kb_vbuf[KB_VAL_MAX + 16]; /* +16: the 8-byte copy loop's last store */
 const volatile __u32 kb_peer_verdict = XDP_DROP;
 const volatile __u16 kb_port = 0; /* fast-path UDP port, to recognize replies at the peer */
 
-
-static __always_inline int kb_copy_out(void *dst, const __u8 __arena *src, __u32 n)
-{
-	__u64 *d = dst;
-	__u32 i;
-
-	for (i = 0; i < KB_VAL_MAX / 8 + 1; i++) {
-		if (i * 8 >= n)
-			break;
-		d[i] = *(const __u64 __arena *)(src + i * 8);
-	}
-	return 0;
-}
-
 struct kb_loop {
 	__u64 rnd;
 	__u64 now;
 };
 
-/* Next key index: 0 for the hot key, else xorshift64 (13, 7, 17) modulo nkeys. */
+/* Next key index: 0 for the hot key, else xorshift64 (13, 7, 17) scaled to [0, nkeys). */
 static __always_inline __u32 kb_next(struct kb_loop *l)
 {
 	__u32 n = kb_ctl.nkeys;
