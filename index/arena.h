@@ -79,6 +79,25 @@
 #define arena_smp_wmb()	       __atomic_thread_fence(__ATOMIC_RELEASE)
 #endif
 
+/*
+ * The reader's two steps of every seqlock in the index (an entry's, a sorted set's, the keyspace
+ * write count): seq is the counter's lvalue, odd while a writer is inside. arena_seq_begin: its
+ * value, then a read barrier before the protected reads. arena_seq_retry(seq, s), after them: a
+ * read barrier, then nonzero when s was odd or the counter moved (what was read may be torn or
+ * stale: discard it).
+ */
+#define arena_seq_begin(seq)                                                                       \
+	({                                                                                         \
+		__typeof__((seq) + 0) s__ = arena_read_once(seq);                                  \
+		arena_smp_rmb();                                                                   \
+		s__;                                                                               \
+	})
+#define arena_seq_retry(seq, s)                                                                    \
+	({                                                                                         \
+		arena_smp_rmb();                                                                   \
+		((s)&1) || arena_read_once(seq) != (s);                                            \
+	})
+
 #ifndef ARENA_BASE
 #define ARENA_BASE (1ULL << 44) /* user address of arena page 0; 4 GiB aligned */
 #endif

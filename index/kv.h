@@ -114,17 +114,13 @@ static inline __u8 __arena *kv_val(const struct kv_entry __arena *e)
  */
 static inline __u32 kv_read_begin(const struct kv_entry __arena *e)
 {
-	__u32 s = arena_read_once(e->seq);
-
-	arena_smp_rmb();
-	return s;
+	return arena_seq_begin(e->seq);
 }
 
 /* Nonzero when what was read since kv_read_begin() returned seq may be torn or stale. */
 static inline int kv_read_retry(const struct kv_entry __arena *e, __u32 seq)
 {
-	arena_smp_rmb();
-	return (seq & 1) || arena_read_once(e->seq) != seq;
+	return arena_seq_retry(e->seq, seq);
 }
 
 #if !ARENA_BPF

@@ -61,17 +61,13 @@ _Static_assert(sizeof(struct arena_hdr) <= ARENA_PAGE_SIZE, "arena_hdr fits its 
  */
 static inline __u64 arena_wseq_read_begin(void)
 {
-	__u64 s = arena_read_once(ARENA_HDR->wseq);
-
-	arena_smp_rmb();
-	return s;
+	return arena_seq_begin(ARENA_HDR->wseq);
 }
 
 /* Nonzero when a keyspace write overlapped the read that began with s. */
 static inline int arena_wseq_read_retry(__u64 s)
 {
-	arena_smp_rmb();
-	return (s & 1) || arena_read_once(ARENA_HDR->wseq) != s;
+	return arena_seq_retry(ARENA_HDR->wseq, s);
 }
 
 #if !ARENA_BPF

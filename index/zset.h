@@ -297,17 +297,13 @@ static inline int zset_read_lexcmp_mem(const __u8 *a, __u32 alen, const __u8 *b,
 
 static inline __u32 zset_read_begin(const struct zset __arena *z)
 {
-	__u32 s = arena_read_once(z->seq);
-
-	arena_smp_rmb();
-	return s;
+	return arena_seq_begin(z->seq);
 }
 
 /* Nonzero when anything read from z since zset_read_begin() returned s may be torn or stale. */
 static inline int zset_read_retry(const struct zset __arena *z, __u32 s)
 {
-	arena_smp_rmb();
-	return (s & 1) || arena_read_once(z->seq) != s;
+	return arena_seq_retry(z->seq, s);
 }
 
 /*
