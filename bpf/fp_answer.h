@@ -275,11 +275,10 @@ static __always_inline __u32 fp_lru_clock(struct fp_scratch *sc, __u64 now)
 {
 	__u64 sec;
 
-	if (now < sc->lru_until && now >= sc->lru_from)
+	if (now - sc->lru_from < KV_LRU_RES_NS) /* unsigned: an earlier now recomputes too */
 		return sc->lru_val;
 	sec = now / KV_LRU_RES_NS;
 	sc->lru_from = sec * KV_LRU_RES_NS;
-	sc->lru_until = sc->lru_from + KV_LRU_RES_NS;
 	sc->lru_val = (__u32)(sec & KV_LRU_MAX);
 	return sc->lru_val;
 }
@@ -718,11 +717,13 @@ static __always_inline int fp_run(void *ctx, int xdp, int kind)
 			reason = FP_C_PASS_MALFORMED;
 			goto pass;
 		}
-	} else if (fp_load(ctx, xdp, FP_ETH_HLEN + f->l3_len + 8, sc->req, plen)) {
-		reason = FP_C_PASS_MALFORMED;
-		goto pass;
+	} else {
+		if (fp_load(ctx, xdp, FP_ETH_HLEN + f->l3_len + 8, sc->req, plen)) {
+			reason = FP_C_PASS_MALFORMED;
+			goto pass;
+		}
+		*(__u32 *)(sc->req + plen) = 0; /* fp_csum_buf() reads whole words */
 	}
-	*(__u32 *)(sc->req + plen) = 0; /* fp_csum_buf() reads whole words */
 	if (!fp_udp_csum_ok(sc, f, psum)) {
 		reason = FP_C_PASS_CHECKSUM;
 		goto pass;

@@ -60,7 +60,7 @@ struct fp_scratch {
 	__u32 copied; /* value bytes fp_read_key() left in val[] */
 	__u32 sample_left; /* answers until the next hot-key sample (fp_commit) */
 	__u64 lru_from;	   /* fp_lru_clock(): lru_val is right for coarse times in */
-	__u64 lru_until;   /* [lru_from, lru_until) */
+			   /* [lru_from, lru_from + KV_LRU_RES_NS) */
 	__u32 lru_val;
 	__u32 allow_ok;	    /* fp_source_allowed(): allow_gen + 1 when allow_saddr[] is allowed */
 	__u8 allow_saddr[16]; /* the last allowed source (IPv4: first 4 bytes, allow_v6 0) */
